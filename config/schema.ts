@@ -1,0 +1,166 @@
+/**
+ * Configuration machinery: every setting has an environment variable, a type, a default (or none),
+ * a sentence saying what is allowed, and a doc line. Values come from, in increasing precedence, the
+ * defaults below, a JSON file given with `--config FILE`, and the environment. The whole set is
+ * validated at start; an invalid value stops the process with the key's name and what is allowed,
+ * before anything is created.
+ *
+ * Human-friendly input ("30s", "5m") is normalised to milliseconds here, once.
+ */
+import { readFileSync } from 'node:fs';
+import ms from 'ms';
+import { z } from 'zod';
+
+export interface Setting<T> {
+  /** Environment variable, e.g. `WORKTY_REST_PORT`. */
+  readonly env: string;
+  /** The raw default as a user would write it; undefined = unset. */
+  readonly default: string | undefined;
+  /** What is allowed, in words (errors and docs). */
+  readonly allowed: string;
+  readonly doc: string;
+  /** Never printed (docs show no default, errors do not echo the value). */
+  readonly secret: boolean;
+  readonly schema: z.ZodType<T>;
+}
+
+type Raw = string | number | boolean;
+
+function setting<T>(schema: z.ZodType<T>, env: string, def: string | undefined, allowed: string, doc: string, secret = false): Setting<T> {
+  return { env, default: def, allowed, doc, secret, schema };
+}
+
+const integer = (min: number, max: number) =>
+  z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(z.number().int().min(min).max(max));
+
+export const settings = {
+  port: (env: string, def: number, doc: string) => setting(integer(1, 65535), env, String(def), 'an integer from 1 to 65535', doc),
+  integer: (env: string, def: number | undefined, min: number, max: number, doc: string) =>
+    setting(integer(min, max), env, def === undefined ? undefined : String(def), `an integer from ${min} to ${max}`, doc),
+  optionalInteger: (env: string, min: number, max: number, doc: string) =>
+    setting(integer(min, max).optional(), env, undefined, `unset, or an integer from ${min} to ${max}`, doc),
+  text: (env: string, def: string, doc: string) => setting(z.string().min(1), env, def, 'a non-empty string', doc),
+  optionalText: (env: string, doc: string, secret = false) =>
+    setting(z.string().min(1).optional(), env, undefined, 'unset, or a non-empty string', doc, secret),
+  /** A secret with a minimum length; never echoed. */
+  secret: (env: string, minLength: number, doc: string) =>
+    setting(z.string().min(minLength).optional(), env, undefined, `unset, or at least ${minLength} characters`, doc, true),
+  oneOf: <const V extends readonly [string, ...string[]]>(env: string, values: V, def: V[number], doc: string) =>
+    setting(z.enum(values), env, def, `one of ${values.join(', ')}`, doc),
+  flag: (env: string, def: boolean, doc: string) =>
+    setting(
+      z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]),
+      env, String(def), 'true or false', doc,
+    ),
+  /** A duration such as `30s`, `5m`, `250ms` or a number of milliseconds; read as milliseconds. */
+  duration: (env: string, def: string, minMs: number, maxMs: number, doc: string) =>
+    setting(
+      z.union([z.number(), z.string()]).transform((v, ctx) => {
+        const parsed = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : ms(v as ms.StringValue);
+        if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < minMs || parsed > maxMs) {
+          ctx.addIssue({ code: 'custom', message: 'out of range' });
+          return z.NEVER;
+        }
+        return Math.round(parsed);
+      }),
+      env, def, `a duration from ${ms(minMs, { long: true })} to ${ms(maxMs, { long: true })}, e.g. 30s, 5m, 1500ms`, doc,
+    ),
+  /** A URL whose scheme is one of `schemes`; optional when there is no default. */
+  url: (env: string, def: string | undefined, schemes: readonly string[], doc: string, secret = false) => {
+    const url = z.string().refine((v) => isUrlWithScheme(v, schemes), { message: 'bad URL' });
+    return setting<string | undefined>(def === undefined ? url.optional() : url, env, def,
+      `${def === undefined ? 'unset, or ' : ''}a ${schemes.join(' or ')} URL`, doc, secret);
+  },
+  requiredUrl: (env: string, def: string, schemes: readonly string[], doc: string) =>
+    setting<string>(z.string().refine((v) => isUrlWithScheme(v, schemes), { message: 'bad URL' }), env, def,
+      `a ${schemes.join(' or ')} URL`, doc),
+  /** A list written as comma-separated text. */
+  list: (env: string, def: string, doc: string) =>
+    setting(
+      z.union([z.array(z.string()), z.string()]).transform((v) =>
+        (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0)),
+      env, def, 'comma-separated names', doc,
+    ),
+};
+
+function isUrlWithScheme(value: string, schemes: readonly string[]): boolean {
+  try {
+    return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+  } catch {
+    return false;
+  }
+}
+
+export type SettingsSpec = Record<string, Setting<unknown>>;
+export type ConfigOf<S extends SettingsSpec> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+/** Thrown with one line per wrong key; roles print it and exit non-zero. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON file whose keys are the settings' names (camelCase) or their variables. */
+  file?: string;
+}
+
+/** Reads and validates a whole spec; throws ConfigError listing every invalid key. */
+export function loadConfig<S extends SettingsSpec>(spec: S, sources: ConfigSources = {}): ConfigOf<S> {
+  const env = sources.env ?? process.env;
+  const problems: string[] = [];
+  const fromFile = sources.file === undefined ? {} : readConfigFile(sources.file, spec, problems);
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(spec)) {
+    const envValue = env[s.env];
+    const raw: Raw | undefined = envValue !== undefined && envValue !== '' ? envValue : fromFile[name] ?? s.default;
+    const parsed = s.schema.safeParse(raw);
+    if (parsed.success) {
+      out[name] = parsed.data;
+    } else {
+      const shown = raw === undefined ? 'unset' : s.secret ? '(hidden)' : JSON.stringify(raw);
+      problems.push(`${s.env} = ${shown}: expected ${s.allowed}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as ConfigOf<S>;
+}
+
+function readConfigFile(path: string, spec: SettingsSpec, problems: string[]): Record<string, Raw> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`--config ${path}: ${(error as Error).message}`);
+    return {};
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    problems.push(`--config ${path}: expected a JSON object of settings`);
+    return {};
+  }
+  const byEnv = new Map(Object.entries(spec).map(([name, s]) => [s.env, name]));
+  const values: Record<string, Raw> = {};
+  for (const [key, value] of Object.entries(data)) {
+    const name = key in spec ? key : byEnv.get(key);
+    if (name === undefined) {
+      problems.push(`--config ${path}: unknown setting "${key}"`);
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      values[name] = value;
+    } else {
+      problems.push(`--config ${path}: "${key}" must be a string, number or boolean`);
+    }
+  }
+  return values;
+}
+
+/** The Markdown table of a spec (README and docs/configuration.md are checked against it). */
+export function settingsTable(spec: SettingsSpec): string {
+  const rows = Object.values(spec).map((s) => {
+    const def = s.default === undefined ? '(unset)' : `\`${s.default}\``;
+    return `| \`${s.env}\` | ${def} | ${s.allowed} | ${s.doc} |`;
+  });
+  return ['| Variable | Default | Allowed | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

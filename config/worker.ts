@@ -1,0 +1,11 @@
+/** Settings of the worker daemon (`worker/`) on a board. */
+import { loggingSettings } from './common.js';
+import { settings as s } from './schema.js';
+
+export const workerSettings = {
+  ...loggingSettings,
+  supervisorUrl: s.requiredUrl('WORKTY_SUPERVISOR_URL', 'https://localhost:3000', ['https'], 'Supervisor URL the worker dials (WSS)'),
+  deviceId: s.optionalText('WORKTY_DEVICE_ID', 'This board\'s device id (from POST /api/v1/devices)'),
+  deviceSecret: s.optionalText('WORKTY_DEVICE_SECRET', 'This board\'s device secret (shown once when the device is made or rotated)', true),
+  workerDir: s.text('WORKTY_WORKER_DIR', './data/worker', 'Worker state: package cache, outbox, working directories'),
+};
