@@ -24,6 +24,7 @@ export {
   normaliseQuery, project,
 } from './query.js';
 export type { FieldKind, ListedEntity, FilterValue, SortKey, ListQuery, Page, Scope, NormalisedQuery } from './query.js';
+export { RULES, ruleMessage } from './rules.js';
 export { ROLE_GRANTS, reachOf, isAdmin, authorize } from './acl.js';
 export type { Resource, Action, Reach, Authorization } from './acl.js';
 export {
