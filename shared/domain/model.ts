@@ -143,6 +143,8 @@ export interface DeviceFacts {
   hostname: string;
   temperatureC: number | null;
   runtimes: string[];
+  /** Version of each runtime of `runtimes` as it reports it (`unknown` when it has no version option). */
+  runtimeVersions?: Record<string, string>;
   agentVersion: string;
   protocolVersion: number;
   slots: number;
