@@ -85,7 +85,15 @@ export interface Dispatch extends AttemptKey {
   checkpoint: Checkpoint | null;
 }
 
-export const DISPATCH_REJECTIONS = ['no-slot', 'unknown-runtime', 'shutting-down', 'duplicate'] as const;
+export const DISPATCH_REJECTIONS = ['no-slot', 'unknown-runtime', 'shutting-down', 'duplicate', 'invalid'] as const;
+/**
+ * Why a worker declined a dispatch.
+ * - `no-slot`: all its slots are busy;
+ * - `unknown-runtime`: the board has no such runtime (its hello's `facts.runtimes` say which it has);
+ * - `shutting-down`: it is draining;
+ * - `duplicate`: it already holds this attempt (treat as accepted);
+ * - `invalid`: the dispatch is malformed (a supervisor bug); `message` says which field.
+ */
 export type DispatchRejection = (typeof DISPATCH_REJECTIONS)[number];
 
 export type DispatchAck = { accepted: true } | { accepted: false; reason: DispatchRejection; message: string };
