@@ -1,6 +1,7 @@
 /**
  * The sample template workties made on first start: the two 2016 test tasks re-created for Node,
- * plus one in Python and one in shell. Their sources live in `shared/seed/workties/<folder>/`.
+ * plus one written with the SDK (a machina state machine), one in Python and one in shell. Their
+ * sources live in `shared/seed/workties/<folder>/`.
  */
 import { idOf } from '../domain/dictionaries.js';
 import type { PropertyInput } from '../store/port.js';
@@ -48,6 +49,16 @@ export const SAMPLE_WORKTIES: readonly SampleWorkty[] = [
     properties: [{ name: 'text', value: 'the quick brown fox jumps over the lazy dog' }],
     price: 250,
     discountPercent: 20,
+  },
+  {
+    folder: 'sdk-pipeline',
+    name: 'sdk-pipeline',
+    desc: 'Download → transform → upload (simulated), written as a machina state machine with the Workty SDK: each state shows live, and a retried attempt resumes from its last checkpoint',
+    language: 'nodejs',
+    entryPointModuleFileName: 'index.mjs',
+    properties: [{ name: 'records', value: 5 }, { name: 'stepMs', value: 200 }, { name: 'failOnceAt', value: '' }],
+    price: 0,
+    discountPercent: 0,
   },
   {
     folder: 'shell-board-report',
