@@ -1,0 +1,73 @@
+/** Entry point of the worker daemon: configuration, signals and the top-level catch only (see app.ts). */
+import { Command } from 'commander';
+import { ConfigError, loadConfig, workerSettings } from '../config/index.js';
+import { createLogger } from '../shared/log.js';
+import { createWorkerApp, WorkerSetupError } from './app.js';
+
+const program = new Command('workty-worker')
+  .description('The Workty worker daemon: runs workties on this board for a supervisor')
+  .option('-c, --config <file>', 'JSON file of settings (environment variables take precedence)')
+  .parse();
+const { config: configFile } = program.opts<{ config?: string }>();
+
+let config;
+try {
+  config = loadConfig(workerSettings, { file: configFile });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+if (config.deviceId === undefined || config.deviceSecret === undefined) {
+  process.stderr.write('The worker needs its device credential: set WORKTY_DEVICE_ID and WORKTY_DEVICE_SECRET '
+    + '(an admin makes a device with POST /api/v1/devices; the secret is shown once).\n');
+  process.exit(2);
+}
+
+const logger = createLogger({ role: 'worker', level: config.logLevel });
+const settings = config;
+
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception; the outbox keeps what was reported');
+  process.exit(1);
+});
+
+try {
+  const agent = await createWorkerApp(settings, logger);
+  // How long a shutdown may take before it is cut short: grace, kill, and sending what is left.
+  const forceAfterMs = settings.shutdownGraceMs + settings.killGraceMs + 3 * settings.ackTimeoutMs + 10_000;
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: stopping running attempts now');
+      void agent.close({ force: true });
+      return;
+    }
+    logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      logger.fatal({ forceAfterMs }, 'shutdown did not finish in time; exiting anyway');
+      process.exit(1);
+    }, forceAfterMs);
+    timer.unref();
+    agent.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  agent.start();
+  // The launcher waits for this; the worker keeps dialling the supervisor on its own.
+  process.send?.({ type: 'ready', role: 'worker' });
+} catch (error) {
+  if (error instanceof WorkerSetupError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  logger.fatal({ err: error }, 'worker start failed');
+  process.exit(1);
+}
