@@ -188,7 +188,9 @@ export function report(ctx: SqliteContext, input: AttemptReport): Run | null {
       ctx.stmt('UPDATE run_instances SET checkpoint = ? WHERE runId = ? AND idx = ?').run(json(input.checkpoint), input.runId, instance.idx);
       if (input.checkpoint !== null) journal.push({ type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } });
     }
-    for (const entry of input.journal ?? []) journal.push({ ...at, ...entry });
+    for (const entry of input.journal ?? []) {
+      journal.push({ ...entry, instanceId: entry.instanceId ?? at.instanceId, attempt: entry.attempt ?? at.attempt });
+    }
     ctx.stmt(`UPDATE attempts SET status = @status, started = @started, ended = @ended, exitCode = @exitCode, result = @result,
       error = @error, lastSeq = @lastSeq WHERE runId = @runId AND idx = @idx AND number = @number`).run(next);
     touchRun(ctx, input.runId);
@@ -213,7 +215,7 @@ export function expireLeases(ctx: SqliteContext, now: Date): Array<{ runId: Id; 
       WHERE a.status IN ${LIVE_ATTEMPTS_SQL} AND a.leaseExpires < ? ORDER BY a.runId, a.idx, a.number`).all(cutoff) as Array<AttemptRow & { instanceId: Id }>;
     const out: Array<{ runId: Id; instanceIndex: number; attempt: Attempt }> = [];
     for (const { instanceId, ...attempt } of expired) {
-      const lost: AttemptRow = { ...attempt, status: 'lost', ended: cutoff, error: 'lease expired' };
+      const lost: AttemptRow = { ...attempt, status: 'lost', ended: nowIso(), error: 'lease expired' };
       ctx.stmt(`UPDATE attempts SET status = 'lost', ended = ?, error = ? WHERE runId = ? AND idx = ? AND number = ?`)
         .run(lost.ended, lost.error, lost.runId, lost.idx, lost.number);
       appendJournalEntries(ctx, lost.runId, [{
