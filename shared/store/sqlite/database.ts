@@ -55,6 +55,8 @@ export function openConnection(file: string, busyTimeoutMs: number): Connection 
 /** What every repository of the adapter works with: the connection, cached statements, transactions. */
 export class SqliteContext {
   private readonly statements = new Map<string, Statement>();
+  /** Kept apart: `pluck()` changes a statement's mode, so a plucking one is never shared with a row reader. */
+  private readonly plucking = new Map<string, Statement>();
   private readonly runner: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(readonly db: Connection) {
@@ -67,6 +69,16 @@ export class SqliteContext {
     if (statement === undefined) {
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** A prepared statement returning the first column of each row, prepared once per connection. */
+  column(sql: string): Statement {
+    let statement = this.plucking.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql).pluck();
+      this.plucking.set(sql, statement);
     }
     return statement;
   }

@@ -91,7 +91,7 @@ export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: R
     appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
     if (isFinalRunStatus(to)) {
       // The run no longer holds its packages; those no workty uses any more go now.
-      const hashes = ctx.stmt('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').pluck().all(runId) as string[];
+      const hashes = ctx.column('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').all(runId) as string[];
       for (const hash of hashes) dropPackageIfUnused(ctx, hash);
     }
     runChanged(ctx, runId, 'updated');

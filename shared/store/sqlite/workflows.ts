@@ -34,7 +34,7 @@ export function scopedWorkflow(ctx: SqliteContext, id: Id, scope: Scope): Workfl
 }
 
 export function toWorkflow(ctx: SqliteContext, row: WorkflowRow): Workflow {
-  const ids = ctx.stmt('SELECT _id FROM instances WHERE workflowId = ? ORDER BY position').pluck().all(row._id) as Id[];
+  const ids = ctx.column('SELECT _id FROM instances WHERE workflowId = ? ORDER BY position').all(row._id) as Id[];
   return {
     _id: row._id, accountId: row.accountId, name: row.name, desc: row.desc, worktiesInstancesIds: ids,
     lastRunId: row.lastRunId, created: row.created, updated: row.updated,

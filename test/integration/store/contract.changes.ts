@@ -92,6 +92,21 @@ export function changesContract(factory: StoreFactory): void {
       expect(at(events, events.length - 1).entity, 'the account goes last').to.equal('account');
     });
 
+    it('says what a workflow delete deleted, after any reads', async function () {
+      const { account, workflow, instances } = await t.fx.workflowWithInstances(2);
+      await t.store.workflows.get(workflow._id, ALL);
+      await t.store.workflows.list(ALL);
+      const run = await t.store.runs.request(workflow._id, tenant(account), account._id);
+      await t.store.runs.transition(run._id, 'queued', 'stopped');
+      const head = await t.store.changes.head();
+      await t.store.workflows.delete(workflow._id, ALL);
+      const events = await changesAfter(t.store, head);
+      expect(brief(events).sort()).to.deep.equal([
+        `workflow:deleted:${workflow._id}`, `run:deleted:${run._id}`, ...instances.map((i) => `instance:deleted:${i._id}`),
+      ].sort());
+      expect(events.every((e) => e.accountId === account._id)).to.equal(true);
+    });
+
     it('records instance placement, run requests and engine steps with useful hints', async function () {
       const { account, workflow, workty } = await t.fx.workflowWithInstances(0);
       const head = await t.store.changes.head();

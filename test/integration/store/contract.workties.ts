@@ -42,7 +42,7 @@ export function worktiesContract(factory: StoreFactory): void {
       }), ValidationError);
       const paths = error.errors.map((e) => e.path);
       expect(paths).to.include.members(['name', 'typeId', 'categoryId', 'languageTypeId', 'validationStateId', 'entryPointModuleFileName', 'price', 'discountPercent', 'version']);
-      expect(paths.filter((p) => p.startsWith('properties.'))).to.have.length.greaterThanOrEqual(3);
+      expect(paths.filter((p) => p.startsWith('properties')), 'bad name, long value, duplicate').to.have.length.greaterThanOrEqual(3);
       expect(error.errors).to.deep.include({ path: 'name', message: ruleMessage.required('name') });
       for (const e of error.errors) expect(e.message).to.include(`\`${e.path}\``);
       const missing = await rejects(t.store.workties.create({ accountId: ann._id } as never), ValidationError);
