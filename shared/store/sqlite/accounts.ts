@@ -45,9 +45,12 @@ function checkFields(c: Checker, input: Partial<NewAccount & AccountPatch>, crea
   c.text('name', input.name, { required: creating, ...RULES.name });
   c.text('email', input.email, { required: creating, ...RULES.email, patternWhy: 'not an email address' });
   c.text('passwordHash', input.passwordHash, { required: creating, min: 1 });
-  if (creating || input.aclRoleNames !== undefined) {
-    if (!Array.isArray(input.aclRoleNames)) c.missing('aclRoleNames');
-    else input.aclRoleNames.forEach((role, i) => c.oneOf(`aclRoleNames.${i}`, role, ROLE_NAMES, true));
+  if (input.aclRoleNames === undefined) {
+    if (creating) c.missing('aclRoleNames');
+  } else if (!Array.isArray(input.aclRoleNames)) {
+    c.fail('aclRoleNames', 'must be an array of role names');
+  } else {
+    input.aclRoleNames.forEach((role, i) => c.oneOf(`aclRoleNames.${i}`, role, ROLE_NAMES, true));
   }
   c.cents('amount', input.amount);
   c.boolean('removed', input.removed);

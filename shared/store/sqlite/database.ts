@@ -58,6 +58,8 @@ export class SqliteContext {
   /** Kept apart: `pluck()` changes a statement's mode, so a plucking one is never shared with a row reader. */
   private readonly plucking = new Map<string, Statement>();
   private readonly runner: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** The transaction this connection is in, if any. */
+  private mode: 'none' | 'read' | 'write' = 'none';
 
   constructor(readonly db: Connection) {
     this.runner = db.transaction((fn: () => unknown) => fn());
@@ -85,18 +87,31 @@ export class SqliteContext {
 
   /** Runs `fn` in one `BEGIN IMMEDIATE` transaction (nested calls become savepoints). */
   write<T>(fn: () => T): T {
-    return this.runner.immediate(fn) as T;
+    // A write nested in a read would upgrade a possibly stale snapshot: SQLITE_BUSY with no retry.
+    if (this.mode === 'read') throw new Error('SQLite store: a write inside a read transaction');
+    if (this.mode === 'write') return this.runner.immediate(fn) as T;
+    this.mode = 'write';
+    try {
+      return this.runner.immediate(fn) as T;
+    } finally {
+      this.mode = 'none';
+    }
   }
 
-  /** Runs `fn` on one consistent snapshot. */
+  /** Runs `fn` on one consistent snapshot (inside a write: on the write's own view). */
   read<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.runner.deferred(fn) as T;
+    if (this.mode !== 'none') return fn();
+    this.mode = 'read';
+    try {
+      return this.runner.deferred(fn) as T;
+    } finally {
+      this.mode = 'none';
+    }
   }
 
   /** Appends a ChangeEvent; only inside `write()`, so it commits (or not) with the change it describes. */
   change(entity: EntityKind, op: 'created' | 'updated' | 'deleted', id: Id, accountId: Id | null, data: Record<string, unknown> = {}): void {
-    if (!this.db.inTransaction) throw new Error('SQLite store: a change event outside a write transaction');
+    if (this.mode !== 'write') throw new Error('SQLite store: a change event outside a write transaction');
     this.stmt('INSERT INTO changes (at, entity, op, id, accountId, data) VALUES (?, ?, ?, ?, ?, ?)')
       .run(nowIso(), entity, op, id, accountId, JSON.stringify(data));
   }

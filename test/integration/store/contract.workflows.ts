@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BadRequestError, ConflictError, ErrorCode, NotFoundError, ValidationError } from '../../../shared/domain/errors.js';
 import { isId } from '../../../shared/domain/ids.js';
-import { ruleMessage } from '../../../shared/domain/rules.js';
+import { RULES, ruleMessage } from '../../../shared/domain/rules.js';
 import type { InstancePosition } from '../../../shared/store/port.js';
 import type { StoreFactory } from './contract.js';
 import { ALL, MISSING_ID, at, present, rejects, tenant, useStore } from './harness.js';
@@ -228,6 +228,16 @@ export function workflowsContract(factory: StoreFactory): void {
       await rejects(t.store.instances.updateProperty(workflow._id, present(one)._id, MISSING_ID, tenant(account), { value: 1 }), NotFoundError);
       await rejects(t.store.instances.updateProperty(workflow._id, present(one)._id, property._id, tenant(account), { name: '9lives' }), ValidationError);
       await rejects(t.store.instances.updateProperty(workflow._id, present(one)._id, property._id, tenant(account), { value: { x: 1 } as never }), ValidationError);
+    });
+
+    it('holds at most the rule\'s number of instances per workflow', async function () {
+      this.timeout(120_000);
+      const { account, workflow, workty } = await t.fx.workflowWithInstances(0);
+      for (let i = 0; i < RULES.instancesPerWorkflow.max; i += 1) {
+        await t.store.instances.add(workflow._id, tenant(account), { worktyId: workty._id });
+      }
+      await rejects(t.store.instances.add(workflow._id, tenant(account), { worktyId: workty._id }, { type: 'first' }), ValidationError);
+      expect(await t.fx.ids(workflow._id)).to.have.length(RULES.instancesPerWorkflow.max);
     });
 
     it('validates a new instance', async function () {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { dictionaryEntry, idOf } from '../../../shared/domain/dictionaries.js';
 import { ConflictError, ErrorCode, InsufficientFundsError, NotFoundError, ValidationError } from '../../../shared/domain/errors.js';
 import { isId } from '../../../shared/domain/ids.js';
-import { ruleMessage } from '../../../shared/domain/rules.js';
+import { RULES, ruleMessage } from '../../../shared/domain/rules.js';
 import type { StoreFactory } from './contract.js';
 import { ALL, MISSING_ID, WORKTY_BASICS, at, present, reachCatalogue, reachOwn, rejects, tenant, useStore } from './harness.js';
 
@@ -104,6 +104,17 @@ export function worktiesContract(factory: StoreFactory): void {
       await rejects(t.store.workties.deleteProperty(workty._id, b._id, tenant(ann)), NotFoundError);
       await rejects(t.store.workties.updateProperty(workty._id, MISSING_ID, tenant(ann), { value: 1 }), NotFoundError);
       expect(await t.store.workties.get(workty._id, reachOwn(ann))).to.deep.equal(without);
+    });
+
+    it('holds at most the rule\'s number of properties', async function () {
+      const ann = await t.fx.account();
+      const max = RULES.propertiesPerDocument.max;
+      const properties = Array.from({ length: max }, (_, i) => ({ name: `p${i}`, value: i }));
+      const full = await t.fx.workty(ann._id, { properties });
+      expect(full.properties).to.have.length(max);
+      await rejects(t.store.workties.addProperty(full._id, tenant(ann), { name: 'one_more', value: 1 }), ValidationError);
+      await rejects(t.fx.workty(ann._id, { properties: [...properties, { name: 'one_more', value: 1 }] }), ValidationError);
+      expect(present(await t.store.workties.get(full._id, reachOwn(ann))).properties).to.have.length(max);
     });
 
     it('refuses to delete a workty while instances use it; deletes it after', async function () {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../shared/log.js';
-import { openConnection } from '../../../shared/store/sqlite/database.js';
+import { SqliteContext, openConnection } from '../../../shared/store/sqlite/database.js';
 import {
   SCHEMA_VERSION, SchemaTooNewError, migrate, openSqliteStore, schemaVersionOf, type Migration,
 } from '../../../shared/store/sqlite/index.js';
@@ -80,6 +80,18 @@ describe('sqlite store file', function () {
       expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
     } finally {
       db.close();
+    }
+  });
+
+  it('keeps the transaction discipline: no write inside a read, no change event outside a write', function () {
+    const ctx = new SqliteContext(openConnection(file, 1000));
+    try {
+      migrate(ctx.db);
+      expect(() => ctx.read(() => ctx.write(() => 1))).to.throw(/write inside a read/);
+      expect(() => ctx.change('account', 'created', 'a'.repeat(24), null)).to.throw(/outside a write/);
+      expect(ctx.write(() => ctx.read(() => ctx.write(() => 2)))).to.equal(2);
+    } finally {
+      ctx.db.close();
     }
   });
 
