@@ -47,10 +47,12 @@ export class WorkerAgent extends EventEmitter<{ closing: []; closed: [] }> {
   constructor(private readonly parts: AgentParts) {
     super();
     parts.link.on('session', (_socket, ack) => {
+      // Cancellations first: the reports of those attempts must not be sent again.
       if (ack.cancel.length > 0) {
         parts.logger.info({ attempts: ack.cancel.length }, 'the supervisor no longer considers some held attempts ours; dropping them');
         parts.attempts.lose(ack.cancel);
       }
+      parts.sender.pump();
     });
   }
 

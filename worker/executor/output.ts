@@ -27,6 +27,7 @@ interface StreamState {
 export class OutputCollector {
   private keptBytes = 0;
   private droppedBytes = 0;
+  private truncated = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly streams: Record<OutputStream, StreamState> = {
     stdout: { decoder: new StringDecoder('utf8'), text: '' },
@@ -40,17 +41,17 @@ export class OutputCollector {
 
   write(stream: OutputStream, chunk: Buffer): void {
     const room = this.options.maxBytes - this.keptBytes;
-    if (room <= 0) {
-      this.droppedBytes += chunk.length;
-      return;
+    const kept = chunk.length <= room ? chunk : chunk.subarray(0, Math.max(0, room));
+    if (kept.length > 0) {
+      this.keptBytes += kept.length;
+      this.gather(stream, this.streams[stream].decoder.write(kept));
     }
-    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    this.keptBytes += kept.length;
-    this.gather(stream, this.streams[stream].decoder.write(kept));
     if (kept.length < chunk.length) {
       this.droppedBytes += chunk.length - kept.length;
-      this.flush();
-      this.note(`output truncated: the limit of ${this.options.maxBytes} bytes per attempt was reached; the rest is dropped`);
+      if (!this.truncated) {
+        this.truncated = true;
+        this.note(`output truncated: the limit of ${this.options.maxBytes} bytes per attempt was reached; the rest is dropped`);
+      }
     }
   }
 

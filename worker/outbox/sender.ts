@@ -24,8 +24,8 @@ export class ReportSender {
   private readonly drained = new Set<() => void>();
 
   constructor(private readonly outbox: Outbox, private readonly link: SupervisorLink, private readonly options: SenderOptions) {
+    // A new session is announced by the agent (after it applied the hello's cancellations).
     outbox.on('durable', () => this.pump());
-    link.on('session', () => this.pump());
   }
 
   /** Sends whatever is durable and unacknowledged (coalesced with a pump under way). */

@@ -16,7 +16,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, realpath, symlink } from 'node:fs/promises';
-import { dirname, isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
@@ -53,8 +53,9 @@ interface Planned {
 
 /** Unpacks `zipPath` into `target` (created; must not exist yet). */
 export async function unzipSafely(zipPath: string, target: string, limits: UnzipLimits): Promise<UnzipSummary> {
-  const zip = await openZip(zipPath);
+  let zip: ZipFile | null = null;
   try {
+    zip = await openZip(zipPath);
     if (zip.entryCount > limits.maxEntries) {
       throw new PackageRejectedError(`it has ${zip.entryCount} entries, over the limit of ${limits.maxEntries}`);
     }
@@ -65,7 +66,7 @@ export async function unzipSafely(zipPath: string, target: string, limits: Unzip
   } catch (error) {
     throw classify(error);
   } finally {
-    zip.close();
+    zip?.close();
   }
 }
 
@@ -186,7 +187,8 @@ async function readLinkTarget(zip: ZipFile, item: Planned): Promise<string> {
     if (size > MAX_LINK_TARGET_BYTES) throw new PackageRejectedError(`link "${item.name}" has an overlong target`);
     chunks.push(chunk as Buffer);
   }
-  return posix.normalize(Buffer.concat(chunks).toString('utf8'));
+  // Written as given: the checks below resolve it lexically, then for real once every link exists.
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Writes one file, counting the bytes really inflated; returns how many. */
