@@ -13,7 +13,7 @@ import { worktyVersion } from '../shared/paths.js';
 import { WorkerAgent } from './agent.js';
 import { AttemptManager } from './attempts/manager.js';
 import { SupervisorLink, type WorkerSocket } from './connection/link.js';
-import { trustAgent } from './connection/trust.js';
+import { normaliseFingerprint, trustAgent } from './connection/trust.js';
 import { killOrphans } from './executor/process-tree.js';
 import { BoardFacts } from './facts/facts.js';
 import { LeaseRenewer } from './leases.js';
@@ -58,6 +58,13 @@ export async function createWorkerApp(config: WorkerConfig, logger: Logger, over
   }
   if (config.supervisorCa !== undefined && config.supervisorFingerprint !== undefined) {
     throw new WorkerSetupError('set WORKTY_SUPERVISOR_CA or WORKTY_SUPERVISOR_FINGERPRINT, not both');
+  }
+  if (config.supervisorFingerprint !== undefined) {
+    try {
+      normaliseFingerprint(config.supervisorFingerprint);
+    } catch {
+      throw new WorkerSetupError('WORKTY_SUPERVISOR_FINGERPRINT must be a SHA-256 fingerprint: 64 hexadecimal digits, e.g. AB:CD:… as `openssl x509 -fingerprint -sha256` prints it');
+    }
   }
   const env = overrides.env ?? process.env;
   const folders = workerFolders(config.workerDir);

@@ -213,7 +213,10 @@ type AckOf<E extends keyof WorkerToSupervisorEvents> = WorkerToSupervisorEvents[
   ? A extends [...unknown[], (answer: infer R) => void] ? R : never
   : never;
 
-function describe(error: Error & { description?: unknown; context?: unknown }): string {
-  const description = error.description instanceof Error ? error.description.message : error.description;
-  return typeof description === 'string' && description !== '' ? `${error.message}: ${description}` : error.message;
+/** engine.io wraps the cause (TLS, refused connection…) in `description`, an Error or an error event. */
+function describe(error: Error & { description?: unknown }): string {
+  const cause = error.description as { message?: unknown; error?: unknown } | string | undefined;
+  let text: unknown = cause;
+  if (typeof cause === 'object' && cause !== null) text = cause.error instanceof Error ? cause.error.message : cause.message;
+  return typeof text === 'string' && text !== '' ? `${error.message}: ${text}` : error.message;
 }

@@ -19,7 +19,7 @@ import { mkdir, realpath, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 
 export interface UnzipLimits {
   maxUnpackedBytes: number;
@@ -70,7 +70,9 @@ export async function unzipSafely(zipPath: string, target: string, limits: Unzip
   }
 }
 
-function openZip(path: string): Promise<ZipFile> {
+async function openZip(path: string): Promise<ZipFile> {
+  // Loaded on first use: an idle board does not pay for it.
+  const { default: yauzl } = await import('yauzl');
   return new Promise((resolvePromise, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: true }, (error, zip) => {
       if (error) reject(error);

@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { arch, availableParallelism } from 'node:os';
 import { worktyVersion } from '../../../shared/paths.js';
 import { PROTOCOL_VERSION } from '../../../shared/protocol/worker.js';
-import { capturingLogger } from '../../lib/logger.js';
+import { capturingLogger, silentLogger } from '../../lib/logger.js';
 import { keyId } from '../../lib/worker/fake-supervisor.js';
 import { WorkerHarness } from '../../lib/worker/harness.js';
 import { nextEvent, waitFor } from '../../lib/worker/wait.js';
-import { createWorkerApp } from '../../../worker/app.js';
+import { createWorkerApp, WorkerSetupError } from '../../../worker/app.js';
 import { testWorkerConfig } from '../../lib/worker/config.js';
 import { makeTempDir } from '../../lib/tmp.js';
 
@@ -63,6 +63,52 @@ describe('worker daemon: session with the supervisor (fake supervisor)', functio
     expect(log.text()).to.contain('the supervisor refused this device: unknown device or wrong secret');
     expect(log.text()).to.contain('check WORKTY_DEVICE_ID and WORKTY_DEVICE_SECRET');
     expect(log.text()).not.to.contain('a-wrong-secret-that-must-not-leak');
+  });
+
+  it('trusts a supervisor by its pinned certificate fingerprint, for the socket and the packages', async () => {
+    h = await WorkerHarness.start({ pinFingerprint: true });
+    const dispatch = await h.run({ 'run.sh': 'echo pinned\n' }, { runtime: 'sh', entryPoint: 'run.sh' });
+    expect((await h.finished(dispatch)).outcome).to.equal('completed');
+    expect(h.supervisor.logOf(dispatch)).to.equal('pinned\n');
+    expect(h.supervisor.packageRequests).to.have.length(1);
+  });
+
+  it('refuses to start with a malformed pin, or with both a CA and a pin', async () => {
+    h = await WorkerHarness.start({ noWait: true });
+    const dir = makeTempDir('bad-pin');
+    try {
+      for (const [env, message] of [
+        [{ WORKTY_SUPERVISOR_CA: '', WORKTY_SUPERVISOR_FINGERPRINT: 'AB:CD' }, 'WORKTY_SUPERVISOR_FINGERPRINT must be a SHA-256 fingerprint'],
+        [{ WORKTY_SUPERVISOR_FINGERPRINT: 'AB'.repeat(32) }, 'set WORKTY_SUPERVISOR_CA or WORKTY_SUPERVISOR_FINGERPRINT, not both'],
+      ] as const) {
+        let error: unknown;
+        try {
+          await createWorkerApp(testWorkerConfig(h.supervisor, dir.path, env), silentLogger());
+        } catch (e) {
+          error = e;
+        }
+        expect(error).to.be.instanceOf(WorkerSetupError);
+        expect((error as Error).message).to.contain(message);
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('never connects to a supervisor showing another certificate than the pinned one', async () => {
+    const log = capturingLogger('worker');
+    h = await WorkerHarness.start({ noWait: true });
+    const dir = makeTempDir('wrong-pin');
+    const config = testWorkerConfig(h.supervisor, dir.path, { WORKTY_SUPERVISOR_CA: '', WORKTY_SUPERVISOR_FINGERPRINT: 'AB'.repeat(32) });
+    const agent = await createWorkerApp(config, log.logger);
+    const handshakes = h.supervisor.handshakes.length;
+    agent.start();
+    await waitFor(() => log.text().includes('not the pinned'), { what: 'the mismatch in the log' });
+    await agent.close({ force: true });
+    dir.remove();
+    // The handshake (with the secret) never reached the impostor.
+    expect(h.supervisor.handshakes.length).to.equal(handshakes);
+    expect(log.text()).not.to.contain(h.supervisor.secret);
   });
 
   it('resends unacknowledged reports in order after a reconnect: no loss, no duplicate', async () => {

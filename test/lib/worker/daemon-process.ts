@@ -10,10 +10,13 @@ export interface DaemonProcess {
   output(): string;
 }
 
-export function startDaemon(env: Record<string, string>, args: string[] = []): DaemonProcess {
+/** As the launcher starts roles. */
+export const LAUNCHER_NODE_FLAGS = ['--enable-source-maps', '--disable-warning=DEP0111'];
+
+export function startDaemon(env: Record<string, string>, args: string[] = [], nodeFlags: string[] = LAUNCHER_NODE_FLAGS): DaemonProcess {
   const child = fork(roleScript('worker'), args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    execArgv: ['--enable-source-maps', '--disable-warning=DEP0111'],
+    execArgv: nodeFlags,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

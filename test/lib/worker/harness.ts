@@ -18,6 +18,8 @@ export interface HarnessOptions {
   overrides?: WorkerAppOverrides;
   /** Do not wait for the first session. */
   noWait?: boolean;
+  /** Trust the supervisor by its certificate's fingerprint instead of the CA file. */
+  pinFingerprint?: boolean;
 }
 
 export class WorkerHarness {
@@ -87,6 +89,7 @@ export class WorkerHarness {
 }
 
 function createWorker(supervisor: FakeSupervisor, root: string, options: HarnessOptions): Promise<WorkerAgent> {
-  const config = testWorkerConfig(supervisor, join(root, 'worker'), options.env);
+  const pin: Record<string, string> = options.pinFingerprint === true ? { WORKTY_SUPERVISOR_CA: '', WORKTY_SUPERVISOR_FINGERPRINT: supervisor.tls.fingerprint256 } : {};
+  const config = testWorkerConfig(supervisor, join(root, 'worker'), { ...pin, ...options.env });
   return createWorkerApp(config, silentLogger(), options.overrides);
 }
