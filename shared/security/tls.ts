@@ -3,9 +3,9 @@
  * pair made once on first start under the data directory (key readable by the owner only).
  */
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import selfsigned from 'selfsigned';
 
 export interface TlsMaterial {
@@ -41,13 +41,15 @@ export function loadTls(source: TlsSource): TlsMaterial {
 
 /**
  * Makes the self-signed pair when no certificate is configured and none was made before; returns
- * true when it made one. The key is written with mode 0600 and both files appear atomically.
+ * true when it made one. The key is written with mode 0600. Both files are written into a private
+ * temporary folder renamed into place, so two roles starting at once never pair one's key with the
+ * other's certificate: the loser's rename fails and its pair is dropped.
  */
 export async function ensureSelfSignedTls(source: TlsSource, extraHostnames: string[] = []): Promise<boolean> {
   if (source.tlsCert !== undefined || source.tlsKey !== undefined) return false;
   const paths = generatedTlsPaths(source.dataDir);
   if (existsSync(paths.cert) && existsSync(paths.key)) return false;
-  mkdirSync(dirname(paths.cert), { recursive: true, mode: 0o700 });
+  mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
   const names = [...new Set(['localhost', hostname(), ...extraHostnames])];
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 5);
@@ -66,14 +68,15 @@ export async function ensureSelfSignedTls(source: TlsSource, extraHostnames: str
       },
     ],
   });
-  writeAtomically(paths.key, pems.private, 0o600);
-  writeAtomically(paths.cert, pems.cert, 0o644);
-  return true;
-}
-
-function writeAtomically(path: string, content: string, mode: number): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode });
-  chmodSync(temporary, mode);
-  renameSync(temporary, path);
+  const staging = mkdtempSync(join(source.dataDir, '.tls-'));
+  writeFileSync(join(staging, basename(paths.key)), pems.private, { mode: 0o600 });
+  writeFileSync(join(staging, basename(paths.cert)), pems.cert, { mode: 0o644 });
+  try {
+    renameSync(staging, dirname(paths.cert));
+    return true;
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (existsSync(paths.cert) && existsSync(paths.key)) return false;
+    throw error;
+  }
 }

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configurationDoc, withReadmeConfig } from '../../config/docs.js';
+import { projectRoot } from '../../shared/paths.js';
 import { ConfigError, loadConfig, restapiSettings, serverSettings, settingsTable, workerSettings } from '../../config/index.js';
 
 describe('configuration', () => {
@@ -69,5 +71,13 @@ describe('configuration', () => {
   it('documents every variable in a table', () => {
     const table = settingsTable(workerSettings);
     for (const s of Object.values(workerSettings)) expect(table).to.contain(`\`${s.env}\``);
+  });
+});
+
+describe('configuration reference', () => {
+  it('README.md and docs/configuration.md match the schemas (run `npm run docs:config`)', () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    expect(withReadmeConfig(readme)).to.equal(readme);
+    expect(readFileSync(join(projectRoot, 'docs', 'configuration.md'), 'utf8')).to.equal(configurationDoc());
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync, statSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { ensureSelfSignedTls, generatedTlsPaths, loadTls } from '../../../shared
 
 describe('TLS material', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'workty-tls-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('makes a self-signed pair once, with the key readable by the owner only', async () => {
     expect(await ensureSelfSignedTls({ dataDir })).to.equal(true);
@@ -35,6 +37,19 @@ describe('TLS material', () => {
       expect(body).to.equal('ok');
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('never pairs one start\'s key with another\'s certificate when two roles start at once', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'workty-tls-race-'));
+    try {
+      const made = await Promise.all([ensureSelfSignedTls({ dataDir: fresh }), ensureSelfSignedTls({ dataDir: fresh })]);
+      expect(made.filter(Boolean)).to.have.length(1);
+      const tls = loadTls({ dataDir: fresh });
+      expect(new X509Certificate(tls.cert).checkPrivateKey(createPrivateKey(tls.key))).to.equal(true);
+      expect(readdirSync(fresh)).to.deep.equal(['tls']);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
     }
   });
 
