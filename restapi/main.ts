@@ -27,6 +27,9 @@ try {
 
 try {
   const api = await startRestApi(config);
+  // Under the launcher (an IPC channel exists): say we serve, and where.
+  const host = config.restHost === '0.0.0.0' || config.restHost === '::' ? 'localhost' : config.restHost;
+  process.send?.({ type: 'ready', role: 'restapi', url: `https://${host}:${api.port}` });
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
