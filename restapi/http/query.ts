@@ -85,13 +85,15 @@ function splitList(value: string | undefined): string[] {
 export function resolveFields(rep: Representation<any>, value: string | undefined): { api: string[]; store: string[] } | undefined {
   const names = splitList(value);
   if (names.length === 0) return undefined;
-  const store = new Set<string>(['_id']);
+  // `_id` always comes along, for documents that have one (journal entries are keyed by `seq`).
+  const always = rep.fields._id === undefined ? [] : ['_id'];
+  const store = new Set<string>(always);
   for (const name of names) {
     const field = rep.fields[name];
     if (field === undefined) throw badInput('fields', `Unknown field ${name}`);
     store.add(field.store);
   }
-  return { api: [...new Set(['_id', ...names])], store: [...store] };
+  return { api: [...new Set([...always, ...names])], store: [...store] };
 }
 
 /**
