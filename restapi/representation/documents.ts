@@ -12,7 +12,7 @@
 import type { DictionaryName } from '../../shared/domain/dictionaries.js';
 import { dictionaryEntry, dictionaryEntryId } from '../../shared/domain/dictionaries.js';
 import type {
-  Account, Device, JournalEntry, Payment, Run, Token, Workflow, Workty, WorktyInstance,
+  Account, Device, JournalEntry, Payment, Property, Run, Token, Workflow, Workty, WorktyInstance,
 } from '../../shared/domain/model.js';
 import type { FilterValue } from '../../shared/domain/query.js';
 import { ENTITY_FIELDS } from '../../shared/domain/query.js';
@@ -21,22 +21,15 @@ import {
   accountDoc, deviceDoc, instanceDoc, journalEntryDoc, paymentDoc, runDoc, tokenDoc, workflowDoc, worktyDoc,
 } from '../schemas/documents.js';
 import { dictionaryEmbed, propertiesEmbed, referenceEmbed, viewReach } from './embeds.js';
-import type { ApiDoc, ApiField, EmbedContext, Representation } from './types.js';
-import { sameFields } from './types.js';
-
-function pick(source: object, fields: Record<string, ApiField>): ApiDoc {
-  const out: ApiDoc = {};
-  for (const name of Object.keys(fields)) {
-    if (Object.hasOwn(source, name)) out[name] = (source as Record<string, unknown>)[name];
-  }
-  return out;
-}
+import type { ApiField, EmbedContext, Representation } from './types.js';
+import { apiFields, pickApiFields } from './types.js';
 
 /** A state given as its dictionary entry id, for filters (`stateId=...`). */
 function stateIdField(dictionary: DictionaryName): ApiField {
   return {
     store: 'state',
     kind: 'id',
+    read: (source: { state: string }) => dictionaryEntryId(dictionary, source.state),
     toStore: (value: FilterValue) => {
       const entry = typeof value === 'string' ? dictionaryEntry(dictionary, value) : undefined;
       if (entry === undefined) throw badInput('stateId', `stateId is not an entry of ${dictionary}`);
@@ -45,11 +38,9 @@ function stateIdField(dictionary: DictionaryName): ApiField {
   };
 }
 
-function without<T extends Record<string, unknown>>(fields: T, ...names: string[]): Record<string, ApiField> {
-  const all = sameFields(fields as Record<string, never>);
-  for (const name of names) delete all[name];
-  return all;
-}
+const propertiesIdsField: ApiField = {
+  store: 'properties', kind: 'array', read: (source: { properties: Property[] }) => source.properties.map((p) => p._id),
+};
 
 async function loadAccounts(ids: string[], ctx: EmbedContext): Promise<Account[]> {
   const reach = viewReach(ctx.caller, 'accounts');
@@ -77,9 +68,9 @@ async function loadInstances(ids: string[], ctx: EmbedContext): Promise<WorktyIn
 
 export const accountRep: Representation<Account> = {
   entity: 'account',
-  fields: sameFields(ENTITY_FIELDS.account),
+  fields: apiFields(ENTITY_FIELDS.account),
   toApi(source) {
-    return pick(source, this.fields);
+    return pickApiFields(source, this.fields);
   },
   embeds: {},
   schema: accountDoc,
@@ -87,9 +78,9 @@ export const accountRep: Representation<Account> = {
 
 export const workflowRep: Representation<Workflow> = {
   entity: 'workflow',
-  fields: sameFields(ENTITY_FIELDS.workflow),
+  fields: apiFields(ENTITY_FIELDS.workflow),
   toApi(source) {
-    return pick(source, this.fields);
+    return pickApiFields(source, this.fields);
   },
   embeds: {
     account: referenceEmbed<Workflow, Account>({ field: 'accountId', target: () => accountRep, load: loadAccounts }),
@@ -104,20 +95,12 @@ const worktyRefEmbed = referenceEmbed<WorktyInstance, Workty>({ field: 'worktyId
 
 export const instanceRep: Representation<WorktyInstance> = {
   entity: 'instance',
-  fields: {
-    ...without(ENTITY_FIELDS.instance, 'state', 'properties'),
-    stateId: stateIdField('instanceStates'),
-    state: { store: 'state', kind: 'string' },
-    propertiesIds: { store: 'properties', kind: 'array' },
-  },
+  fields: apiFields(ENTITY_FIELDS.instance, {
+    state: { stateId: stateIdField('instanceStates'), state: { store: 'state', kind: 'string' } },
+    properties: { propertiesIds: propertiesIdsField },
+  }),
   toApi(source) {
-    const out = pick(source, this.fields);
-    if (source.state !== undefined) {
-      out.stateId = dictionaryEntryId('instanceStates', source.state);
-      out.state = source.state;
-    }
-    if (source.properties !== undefined) out.propertiesIds = source.properties.map((p) => p._id);
-    return out;
+    return pickApiFields(source, this.fields);
   },
   embeds: {
     workflow: referenceEmbed<WorktyInstance, Workflow>({ field: 'workflowId', target: () => workflowRep, load: loadWorkflows }),
@@ -132,12 +115,17 @@ export const instanceRep: Representation<WorktyInstance> = {
 
 export const worktyRep: Representation<Workty> = {
   entity: 'workty',
-  fields: { ...without(ENTITY_FIELDS.workty, 'properties'), propertiesIds: { store: 'properties', kind: 'array' } },
+  fields: apiFields(ENTITY_FIELDS.workty, {
+    properties: { propertiesIds: propertiesIdsField },
+    package: {
+      package: {
+        store: 'package', kind: 'object',
+        read: (source: Pick<Workty, 'package'>) => (source.package === null ? null : { hash: source.package.hash, size: source.package.size }),
+      },
+    },
+  }),
   toApi(source) {
-    const out = pick(source, this.fields);
-    if (source.properties !== undefined) out.propertiesIds = source.properties.map((p) => p._id);
-    if (source.package !== undefined) out.package = source.package === null ? null : { hash: source.package.hash, size: source.package.size };
-    return out;
+    return pickApiFields(source, this.fields);
   },
   embeds: {
     account: referenceEmbed<Workty, Account>({ field: 'accountId', target: () => accountRep, load: loadAccounts }),
@@ -152,9 +140,9 @@ export const worktyRep: Representation<Workty> = {
 
 export const paymentRep: Representation<Payment> = {
   entity: 'payment',
-  fields: sameFields(ENTITY_FIELDS.payment),
+  fields: apiFields(ENTITY_FIELDS.payment),
   toApi(source) {
-    return pick(source, this.fields);
+    return pickApiFields(source, this.fields);
   },
   embeds: {},
   schema: paymentDoc,
@@ -162,11 +150,11 @@ export const paymentRep: Representation<Payment> = {
 
 export const deviceRep: Representation<Device> = {
   entity: 'device',
-  fields: { ...sameFields(ENTITY_FIELDS.device), stateId: stateIdField('deviceStates') },
+  fields: apiFields(ENTITY_FIELDS.device, {
+    state: { stateId: stateIdField('deviceStates'), state: { store: 'state', kind: 'string' } },
+  }),
   toApi(source) {
-    const out = pick(source, this.fields);
-    if (source.state !== undefined) out.stateId = dictionaryEntryId('deviceStates', source.state);
-    return out;
+    return pickApiFields(source, this.fields);
   },
   embeds: { state: dictionaryEmbed<Device>('stateId', 'deviceStates') },
   schema: deviceDoc,
@@ -174,16 +162,19 @@ export const deviceRep: Representation<Device> = {
 
 export const runRep: Representation<Run> = {
   entity: 'run',
-  fields: sameFields(ENTITY_FIELDS.run),
+  fields: apiFields(ENTITY_FIELDS.run, {
+    instances: {
+      instances: {
+        store: 'instances', kind: 'array',
+        read: (source: Pick<Run, 'instances'>) => source.instances.map((instance) => ({
+          ...instance,
+          attempts: instance.attempts.map(({ leaseToken: _lease, leaseExpires: _expires, lastSeq: _seq, ...attempt }) => attempt),
+        })),
+      },
+    },
+  }),
   toApi(source) {
-    const out = pick(source, this.fields);
-    if (source.instances !== undefined) {
-      out.instances = source.instances.map((instance) => ({
-        ...instance,
-        attempts: instance.attempts.map(({ leaseToken: _lease, leaseExpires: _expires, lastSeq: _seq, ...attempt }) => attempt),
-      }));
-    }
-    return out;
+    return pickApiFields(source, this.fields);
   },
   embeds: {},
   schema: runDoc,
@@ -191,9 +182,9 @@ export const runRep: Representation<Run> = {
 
 export const journalRep: Representation<JournalEntry> = {
   entity: 'journal',
-  fields: sameFields(ENTITY_FIELDS.journal),
+  fields: apiFields(ENTITY_FIELDS.journal),
   toApi(source) {
-    return pick(source, this.fields);
+    return pickApiFields(source, this.fields);
   },
   embeds: {},
   schema: journalEntryDoc,
@@ -201,9 +192,9 @@ export const journalRep: Representation<JournalEntry> = {
 
 export const tokenRep: Representation<Token> = {
   entity: 'token',
-  fields: sameFields(ENTITY_FIELDS.token),
+  fields: apiFields(ENTITY_FIELDS.token),
   toApi(source) {
-    return pick(source, this.fields);
+    return pickApiFields(source, this.fields);
   },
   embeds: {},
   schema: tokenDoc,

@@ -18,6 +18,8 @@ export interface ApiField {
   kind: FieldKind;
   /** Converts a filter value given in API terms to the store's (e.g. a state id to its name); throws 400. */
   toStore?: (value: FilterValue) => FilterValue;
+  /** Derives the API value from the stored document (default: the stored field as is). */
+  read?: (source: never) => unknown;
 }
 
 export type ApiDoc = Record<string, unknown>;
@@ -59,7 +61,27 @@ export interface Representation<S> {
   schema: z.ZodType;
 }
 
-/** API fields that are the stored fields under the same names. */
-export function sameFields(entity: Record<string, FieldKind>): Record<string, ApiField> {
-  return Object.fromEntries(Object.entries(entity).map(([name, kind]) => [name, { store: name, kind }]));
+/**
+ * The API fields of an entity, in the store's field order: each stored field under its own name,
+ * unless `replace` gives the API fields that take its place (e.g. `state` → `stateId`, `state`).
+ */
+export function apiFields(entity: Record<string, FieldKind>, replace: Record<string, Record<string, ApiField>> = {}): Record<string, ApiField> {
+  const out: Record<string, ApiField> = {};
+  for (const [name, kind] of Object.entries(entity)) {
+    const replacement = replace[name];
+    if (replacement === undefined) out[name] = { store: name, kind };
+    else Object.assign(out, replacement);
+  }
+  return out;
+}
+
+/** The API form of a (possibly projected) stored document: the declared fields whose source is present. */
+export function pickApiFields(source: object, fields: Record<string, ApiField>): ApiDoc {
+  const out: ApiDoc = {};
+  for (const [name, field] of Object.entries(fields)) {
+    if (!Object.hasOwn(source, field.store)) continue;
+    const read = field.read as ((source: object) => unknown) | undefined;
+    out[name] = read === undefined ? (source as Record<string, unknown>)[field.store] : read(source);
+  }
+  return out;
 }
