@@ -2,6 +2,7 @@
  * The HTTP conventions every route shares: the error body, authentication, versions, method
  * override, body handling (413, 415, 400), pretty printing, Location, health and openapi.json.
  */
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { expect } from 'chai';
 import { API_VERSIONS, LATEST_API_VERSION } from '../../../restapi/http/versioning.js';
 import { expectError } from '../../lib/api-assert.js';
@@ -196,6 +197,22 @@ describe('REST conventions', () => {
     });
   });
 
+  describe('request log', () => {
+    it('writes one line per request: method, route, status, duration, account, never credentials', async () => {
+      const marker = uniqueName('logged');
+      await t.admin.api.get(`/workflows?name=${marker}`);
+      await t.client.get(`/workflows?name=${marker}`);
+      const lines = t.logs().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'request' && line.route === 'listWorkflows');
+      const ok = lines.find((line) => line.status === 200 && line.accountId === t.admin.id);
+      expect(ok).to.include({ method: 'GET', path: '/api/v1/workflows' });
+      expect(ok!.ms).to.be.a('number');
+      expect(lines.find((line) => line.status === 401 && line.accountId === null)).to.not.equal(undefined);
+      expect(t.logs()).not.to.contain(marker);
+      expect(t.logs().toLowerCase()).not.to.contain('authorization');
+    });
+  });
+
   describe('health', () => {
     it('reports the store ok and an unreachable supervisor as degraded, with 200', async () => {
       const response = await t.client.get('/health');
@@ -224,6 +241,12 @@ describe('REST conventions', () => {
       const list = doc.paths['/workflows'].get.parameters.map((p: { name?: string }) => p.name);
       expect(list).to.include.members(['sort', 'fields', 'page_num', 'per_page', 'count', 'embed', 'pretty', 'name']);
       expect(doc['x-error-codes']['15']).to.contain('funds');
+    });
+
+    it('is a valid OpenAPI 3 document', async () => {
+      const doc = (await t.client.get('/openapi.json')).body;
+      const result = await validate(structuredClone(doc));
+      expect(result.valid, compileErrors(result)).to.equal(true);
     });
   });
 });
