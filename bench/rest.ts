@@ -10,6 +10,9 @@
  * request logging at info to a file) so that the load generator does not share their event loop.
  * Target: (c) at least 50% of (a)'s requests per second.
  *
+ * Besides the client's figures, the server's CPU time per request is printed: on a shared machine it
+ * varies less than requests per second do.
+ *
  * Environment: BENCH_DURATION (seconds per case, default 10), BENCH_CONNECTIONS (default 20).
  */
 import autocannon from 'autocannon';
@@ -71,6 +74,10 @@ async function serve(): Promise<void> {
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', () => resolve()));
   const barePort = (bare.server.address() as AddressInfo).port;
 
+  // The parent asks for this process's CPU time around each case (server CPU per request).
+  process.on('message', (message: unknown) => {
+    if (message === 'cpu') process.send!(process.cpuUsage());
+  });
   process.send!({ barePort, apiPort, email, password, ca: tls.cert } satisfies Ready);
   process.once('disconnect', () => {
     bare.close();
@@ -84,19 +91,28 @@ async function serve(): Promise<void> {
 interface Figures {
   name: string;
   rps: number;
+  /** Server CPU (user + system) per request, in microseconds. */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
 }
 
-async function measure(name: string, url: string, ca: string, headers: Record<string, string> = {}): Promise<Figures> {
+type CpuProbe = () => Promise<NodeJS.CpuUsage>;
+
+async function measure(cpu: CpuProbe, name: string, url: string, ca: string, headers: Record<string, string> = {}): Promise<Figures> {
   const duration = Number(process.env.BENCH_DURATION ?? 10);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
   const options = { url, headers, connections, tlsOptions: { ca } };
   await autocannon({ ...options, duration: 2 }); // warm-up (JIT, caches, TLS sessions)
+  const before = await cpu();
   const result = await autocannon({ ...options, duration });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const after = await cpu();
+  const cpuUs = (after.user - before.user + after.system - before.system) / Math.max(1, result.requests.total);
+  return {
+    name, rps: result.requests.average, cpuUs, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx,
+  };
 }
 
 async function main(): Promise<void> {
@@ -105,19 +121,23 @@ async function main(): Promise<void> {
     child.once('message', (message) => resolve(message as Ready));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
+  const cpu: CpuProbe = () => new Promise((resolve) => {
+    child.once('message', (usage) => resolve(usage as NodeJS.CpuUsage));
+    child.send('cpu');
+  });
   try {
     const auth = `Basic ${Buffer.from(`${ready.email}:${ready.password}`).toString('base64')}`;
     const results = [
-      await measure('(a) bare restify HTTPS, constant', `https://127.0.0.1:${ready.barePort}/`, ready.ca),
-      await measure('(b) GET /api/v1/health', `https://127.0.0.1:${ready.apiPort}/api/v1/health`, ready.ca),
-      await measure(`(c) GET /api/v1/workflows?per_page=20 (Basic, ${WORKFLOWS} workflows)`,
+      await measure(cpu, '(a) bare restify HTTPS, constant', `https://127.0.0.1:${ready.barePort}/`, ready.ca),
+      await measure(cpu, '(b) GET /api/v1/health', `https://127.0.0.1:${ready.apiPort}/api/v1/health`, ready.ca),
+      await measure(cpu, `(c) GET /api/v1/workflows?per_page=20 (Basic, ${WORKFLOWS} workflows)`,
         `https://127.0.0.1:${ready.apiPort}/api/v1/workflows?per_page=20`, ready.ca, { authorization: auth }),
     ];
     const bare = results[0]!.rps;
     const rows = results.map((r) => [
-      r.name, r.rps.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, `${((100 * r.rps) / bare).toFixed(0)}%`, String(r.errors + r.non2xx),
+      r.name, r.rps.toFixed(0), `${r.cpuUs.toFixed(0)} µs`, `${r.p50} ms`, `${r.p99} ms`, `${((100 * r.rps) / bare).toFixed(0)}%`, String(r.errors + r.non2xx),
     ]);
-    const header = ['case', 'req/s', 'p50', 'p99', 'vs bare', 'errors'];
+    const header = ['case', 'req/s', 'server CPU/req', 'p50', 'p99', 'vs bare', 'errors'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
     process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n\n`);
