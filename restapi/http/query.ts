@@ -28,7 +28,7 @@ export function readRawQuery(req: Request): Record<string, string> {
 }
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const positiveInt = (max: number) => z.string().regex(/^\d+$/, { error: 'must be a whole number' }).transform(Number).pipe(z.int().min(1).max(max));
+const positiveInt = (max: number) => z.string().regex(/^\d+$/, { error: 'must be a whole number' }).transform(Number).pipe(z.number().min(1).max(max).int());
 
 /** Accepted by every route. */
 export const prettyParam = flag.optional().meta({ description: '`false`: compact JSON (default: pretty-printed)' });

@@ -128,7 +128,8 @@ async function run(route: AnyRoute, options: MountOptions, req: Request, res: Re
   let body: unknown;
   if (route.body !== undefined) {
     const raw = await readJsonBody(req, route.bodyLimit ?? options.bodyLimit);
-    body = parseBody(route.body, raw ?? {});
+    // No body at all reads as `{}` (then "Path `name` is required."); a JSON null is not an object.
+    body = parseBody(route.body, raw === undefined ? {} : raw);
   }
   const ctx: RouteContext<unknown, unknown, unknown> = {
     req, res, params, query, body,

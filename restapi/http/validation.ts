@@ -89,7 +89,15 @@ export function parseBody<T>(schema: z.ZodType<T>, data: unknown): T {
 export function parseInput<T>(schema: z.ZodType<T>, data: unknown, what: 'query' | 'path'): T {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue): FieldError => {
+  // One message per parameter: the first rule it breaks.
+  const seen = new Set<string>();
+  const issues = result.error.issues.filter((issue) => {
+    const key = issue.code === 'unrecognized_keys' ? `?${issue.keys.join(',')}` : pathOf(issue);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const errors = issues.map((issue): FieldError => {
     if (issue.code === 'unrecognized_keys') {
       return { path: issue.keys.join(','), message: `Unknown ${what} parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` };
     }

@@ -160,6 +160,8 @@ describe('REST conventions', () => {
 
     it('answers a JSON body that is not an object, or names unknown fields, with 400', async () => {
       expectError(await t.admin.api.post('/workflows', [1, 2]), 400, 1);
+      expectError(await t.admin.api.post('/workflows', null), 400, 1);
+      expectError(await t.admin.api.post('/workflows', '{"name": "x"}'), 400, 1);
       const unknown = await t.admin.api.post('/workflows', { name: 'x', accountId: t.admin.id, extra: 1 });
       expectError(unknown, 400, 1);
       expect(unknown.body.error.errors[0].message).to.contain('`accountId`').and.to.contain('`extra`');
