@@ -15,14 +15,18 @@ interface ErrorItem {
   message?: string;
 }
 
-/** One field error per failed path, in mongoose's order, never quoting the rejected value. */
+/**
+ * One field error per failed path, in mongoose's order, never quoting the rejected value. Inside
+ * embedded documents mongoose names the leaf only (`Path \`maxAttempts\``); the message is given the
+ * full path (`retry.maxAttempts`), as the error's `path` is.
+ */
 export function fieldErrors(error: { errors: Record<string, ErrorItem> }): FieldError[] {
-  return Object.entries(error.errors).map(([key, item]) => ({
-    path: key,
-    message: item.name === 'CastError'
-      ? ruleMessage.invalid(item.path ?? key, castReason(item.kind ?? 'value'))
-      : item.message ?? ruleMessage.invalid(key, 'is not valid'),
-  }));
+  return Object.entries(error.errors).map(([key, item]) => {
+    if (item.name === 'CastError') return { path: key, message: ruleMessage.invalid(key, castReason(item.kind ?? 'value')) };
+    const message = item.message ?? ruleMessage.invalid(key, 'malformed');
+    const leaf = `Path \`${item.path ?? key}\``;
+    return { path: key, message: message.startsWith(leaf) ? `Path \`${key}\`${message.slice(leaf.length)}` : message };
+  });
 }
 
 /** The duplicate-key error of a unique index (also inside bulk writes), else null. */

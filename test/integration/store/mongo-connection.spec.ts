@@ -10,17 +10,9 @@ import { ConflictError, InsufficientFundsError } from '../../../shared/domain/er
 import { DICTIONARIES, idOf } from '../../../shared/domain/dictionaries.js';
 import type { Store } from '../../../shared/store/port.js';
 import { openMongoStore } from '../../../shared/store/mongo/index.js';
+import { dropDatabase, testDatabaseName, withDatabase } from './mongo-factory.js';
 
 const baseUrl = process.env.WORKTY_TEST_MONGODB_URL;
-
-/** The URL with its database path replaced by `database` (options kept). */
-function withDatabase(url: string, database: string): string {
-  const [address = '', options] = url.split('?', 2);
-  const schemeEnd = address.indexOf('://') + 3;
-  const pathStart = address.indexOf('/', schemeEnd);
-  const hosts = pathStart < 0 ? address : address.slice(0, pathStart);
-  return `${hosts}/${database}${options === undefined ? '' : `?${options}`}`;
-}
 
 if (baseUrl === undefined || baseUrl === '') {
   describe('MongoDB store (WORKTY_TEST_MONGODB_URL not set: skipped)', () => {
@@ -29,7 +21,7 @@ if (baseUrl === undefined || baseUrl === '') {
 } else {
   describe('MongoDB store against a server', function () {
     this.timeout(60_000);
-    const url = withDatabase(baseUrl, `workty_test_${randomBytes(6).toString('hex')}`);
+    const url = withDatabase(baseUrl, testDatabaseName());
     let store: Store;
     const unique = (): string => randomBytes(4).toString('hex');
 
@@ -39,12 +31,7 @@ if (baseUrl === undefined || baseUrl === '') {
 
     after(async () => {
       await store?.close();
-      const admin = await mongoose.createConnection(url).asPromise();
-      try {
-        await admin.dropDatabase();
-      } finally {
-        await admin.close();
-      }
+      await dropDatabase(url);
     });
 
     it('pings, and created its collections and unique indexes at open', async () => {

@@ -7,7 +7,10 @@ import {
 } from '../../../shared/store/mongo/connection.js';
 import { invalidId, isDuplicateKeyOn, mapErrors, toDomainError } from '../../../shared/store/mongo/errors.js';
 import { openMongoStore } from '../../../shared/store/mongo/index.js';
+import { withDatabase } from '../../integration/store/mongo-factory.js';
 import { createModels, type Models } from '../../../shared/store/mongo/models/index.js';
+import { check } from '../../../shared/store/mongo/repositories/checks.js';
+import { checkLogChunks } from '../../../shared/store/mongo/repositories/logs.js';
 
 function duplicateKeyError(keyPattern: Record<string, number>): Error {
   return new mongoose.mongo.MongoServerError({
@@ -107,6 +110,12 @@ describe('MongoDB store: connection checks', () => {
     expect(describeMongoUrl('mongodb://localhost:27017/workty')).to.equal('mongodb://localhost:27017/workty');
   });
 
+  it('points a test URL at a database of its own, keeping hosts and options', () => {
+    expect(withDatabase('mongodb://localhost:27017/?replicaSet=rs0', 'd')).to.equal('mongodb://localhost:27017/d?replicaSet=rs0');
+    expect(withDatabase('mongodb://u:p@a:1,b:2/workty?authSource=admin', 'd')).to.equal('mongodb://u:p@a:1,b:2/d?authSource=admin');
+    expect(withDatabase('mongodb://localhost', 'd')).to.equal('mongodb://localhost/d');
+  });
+
   it('refuses a malformed URL at once, with a clear message and no credentials', async () => {
     for (const url of ['mongodb://workty:s3cret@/nohost', 'http://workty:s3cret@localhost/x']) {
       const error = await openMongoStore({ url }).then(() => null, (e: unknown) => e as Error);
@@ -114,5 +123,47 @@ describe('MongoDB store: connection checks', () => {
       expect(error?.message).to.match(/^Cannot open the MongoDB store at /);
       expect(error?.message).to.not.include('s3cret');
     }
+  });
+});
+
+describe('MongoDB store: argument checks of the engine verbs', () => {
+  function failures(work: () => void): Array<[string, string]> {
+    try {
+      work();
+    } catch (error) {
+      expect(error).to.be.instanceOf(ValidationError);
+      return (error as ValidationError).errors.map((e) => [e.path, e.message]);
+    }
+    return [];
+  }
+
+  it('reports every bad argument at once, in the 2016 format', () => {
+    expect(failures(() => check((c) => {
+      c.integer('seq', 0, 1, true);
+      c.integer('attempt', 1.5, 1, true);
+      c.oneOf('status', 'exploded', ['running', 'completed']);
+      c.id('deviceId', undefined, true);
+      c.iso('leaseExpires', 'soon', true);
+      c.text('leaseToken', 7, true);
+    }))).to.deep.equal([
+      ['seq', 'Path `seq` is invalid: less than the minimum allowed value (1).'],
+      ['attempt', 'Path `attempt` is invalid: must be an integer.'],
+      ['status', 'Path `status` is invalid: must be one of running, completed.'],
+      ['deviceId', 'Path `deviceId` is required.'],
+      ['leaseExpires', 'Path `leaseExpires` is invalid: must be an ISO date.'],
+      ['leaseToken', 'Path `leaseToken` is invalid: must be a string.'],
+    ]);
+    expect(failures(() => check((c) => c.oneOf('status', undefined, ['running'])))).to.deep.equal([]);
+  });
+
+  it('checks journal inputs and log chunks', () => {
+    const journal = [{ type: 'run.exploded' }, { type: 'attempt.progress', instanceId: 'x', attempt: 0, data: [] }] as never;
+    expect(failures(() => check((c) => c.journal(journal))).map(([path]) => path)).to.deep.equal([
+      'journal.0.type', 'journal.1.instanceId', 'journal.1.attempt', 'journal.1.data',
+    ]);
+    const chunk = { runId: 'r', instanceId: 'i', attempt: 1, seq: 0, stream: 'stdout' as const, text: 'ok' };
+    expect(failures(() => checkLogChunks([chunk], 100))).to.deep.equal([]);
+    expect(failures(() => checkLogChunks([{ ...chunk, stream: 'stdin' as never, seq: -1, text: 5 as never }], -1)).map(([path]) => path))
+      .to.deep.equal(['maxBytesPerAttempt', 'chunks.0.seq', 'chunks.0.stream', 'chunks.0.text']);
   });
 });

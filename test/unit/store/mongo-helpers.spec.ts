@@ -32,6 +32,7 @@ describe('MongoDB store: instance positions', () => {
   it('appends by default and places first, last, at an index or before an instance', () => {
     expect(insertionIndex(ids, undefined)).to.equal(3);
     expect(insertionIndex(ids, {})).to.equal(3);
+    expect(insertionIndex(ids, null)).to.equal(3);
     expect(insertionIndex(ids, { type: 'first' })).to.equal(0);
     expect(insertionIndex(ids, { type: 'last' })).to.equal(3);
     expect(insertionIndex(ids, { index: 0 })).to.equal(0);
@@ -47,7 +48,9 @@ describe('MongoDB store: instance positions', () => {
     expect(badRequestCode(() => insertionIndex(ids, { index: 1.5 }))).to.equal(10);
     expect(badRequestCode(() => insertionIndex(ids, { beforeId: '65f0a1b2c3d4e5f601234569' }))).to.equal(11);
     expect(badRequestCode(() => insertionIndex(ids, { beforeId: 'nope' }))).to.equal(11);
-    expect(badRequestCode(() => insertionIndex(ids, { type: 'first', index: 1 } as never))).to.equal(1);
+    expect(badRequestCode(() => insertionIndex(ids, { type: 'first', index: 1 } as never))).to.equal(12);
+    expect(badRequestCode(() => insertionIndex(ids, { middle: true } as never))).to.equal(12);
+    expect(badRequestCode(() => insertionIndex(ids, { index: '1' } as never))).to.equal(10);
   });
 });
 
@@ -78,12 +81,13 @@ describe('MongoDB store: captured output bounds', () => {
     expect(truncateUtf8('abc', 0)).to.equal('');
   });
 
-  it('stores new seqs once, in order, until the budget is spent', () => {
+  it('stores new seqs once, in the order given, until the budget is spent', () => {
     const picked = selectChunks([chunk(3, 'ccc'), chunk(1, 'a'), chunk(2, 'bb'), chunk(2, 'dup')], new Set([1]), 100);
-    expect(picked.map((c) => [c.seq, c.text])).to.deep.equal([[2, 'bb'], [3, 'ccc']]);
-    const bounded = selectChunks([chunk(1, 'aaaa'), chunk(2, 'bbbb'), chunk(3, 'cccc')], new Set(), 6);
-    expect(bounded.map((c) => [c.seq, c.text])).to.deep.equal([[1, 'aaaa'], [2, 'bb']]);
+    expect(picked.map((c) => [c.seq, c.text])).to.deep.equal([[3, 'ccc'], [2, 'bb']]);
+    const bounded = selectChunks([chunk(1, 'aaaa'), chunk(2, 'bbbb'), chunk(3, 'cccc'), chunk(4, '')], new Set(), 6);
+    expect(bounded.map((c) => [c.seq, c.text]), 'cut, dropped, and an empty chunk kept').to.deep.equal([[1, 'aaaa'], [2, 'bb'], [4, '']]);
     expect(selectChunks([chunk(4, 'x')], new Set(), 0)).to.deep.equal([]);
+    expect(selectChunks([chunk(5, 'x')], new Set(), -3)).to.deep.equal([]);
   });
 });
 

@@ -2,7 +2,7 @@
 import { Schema, type Types } from 'mongoose';
 import { RULES } from '../../../domain/rules.js';
 import { ROLE_NAMES, type RoleName } from '../../../domain/model.js';
-import { DOCUMENT_OPTIONS, REQUIRED, date, invalid, number, oneOf, text } from './validators.js';
+import { DOCUMENT_OPTIONS, REQUIRED, date, number, oneOf, text } from './validators.js';
 
 export interface AccountRecord {
   _id: Types.ObjectId;
@@ -25,17 +25,12 @@ export interface AccountRecord {
 
 export const accountSchema = new Schema<AccountRecord>({
   name: text(RULES.name, { required: true }),
-  email: text(RULES.email, { required: true, format: 'an email address (name@host)' }),
+  email: text(RULES.email, { required: true, patternWhy: 'not an email address' }),
   emailKey: { type: String },
   passwordHash: { type: String, required: REQUIRED },
   credentialsVersion: { type: Number, default: 1 },
-  aclRoleNames: {
-    type: [oneOf(ROLE_NAMES)],
-    validate: {
-      validator: (v: unknown) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length,
-      message: invalid('must name at least one role, each once'),
-    },
-  },
+  // Required when absent; an empty list is allowed (an account without roles reaches nothing).
+  aclRoleNames: { type: [oneOf(ROLE_NAMES)], required: REQUIRED, default: undefined },
   amount: number(RULES.cents, { integer: true, default: 0 }),
   removed: { type: Boolean, default: false },
   removedDate: date({ nullable: true }),

@@ -14,21 +14,20 @@ export interface PropertyRecord {
 }
 
 function isPropertyValue(value: unknown): boolean {
-  if (value === null || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value);
-  return typeof value === 'string';
+  return value === null || ['boolean', 'number', 'string'].includes(typeof value);
 }
 
 export const propertySchema = new Schema<PropertyRecord>({
-  name: text(RULES.propertyName, { required: true, format: 'a letter or _ followed by letters, digits, _ . or -' }),
+  name: text(RULES.propertyName, { required: true, patternWhy: 'must start with a letter or _ and hold only letters, digits, _ . -' }),
   value: {
     type: Schema.Types.Mixed,
     default: null,
     validate: [
-      { validator: isPropertyValue, message: invalid('must be a string, a finite number, true, false or null') },
+      { validator: isPropertyValue, message: invalid('must be a string, number, boolean or null') },
+      { validator: (v: unknown) => typeof v !== 'number' || Number.isFinite(v), message: invalid('must be a finite number') },
       {
         validator: (v: unknown) => typeof v !== 'string' || v.length <= RULES.propertyValue.maxLength,
-        message: invalid(`must be at most ${RULES.propertyValue.maxLength} characters long`),
+        message: invalid(`longer than the maximum length (${RULES.propertyValue.maxLength})`),
       },
     ],
   },
@@ -39,14 +38,14 @@ export const properties = {
   type: [propertySchema],
   default: [] as PropertyRecord[],
   validate: [
-    itemCount(RULES.propertiesPerDocument.max, 0, 'properties'),
+    itemCount(RULES.propertiesPerDocument.max, 'properties'),
     {
       validator: (v: unknown) => {
         if (!Array.isArray(v)) return true;
         const names = v.map((p: { name?: unknown }) => p.name);
         return new Set(names).size === names.length;
       },
-      message: invalid('must not hold two properties of the same name'),
+      message: invalid('holds a duplicate property name'),
     },
   ],
 };
@@ -56,12 +55,12 @@ export interface TargetRecord {
   labels?: string[];
 }
 
-const label = text(RULES.label, { format: 'a letter or digit followed by letters, digits, _ . or -' });
+const label = text(RULES.label, { required: true, patternWhy: 'not a valid label' });
 
 /** Labels of a device or of an instance's target. */
 export const labels = {
   type: [label],
-  validate: itemCount(RULES.labelsPerDevice.max, 0, 'labels'),
+  validate: itemCount(RULES.labelsPerDevice.max, 'labels'),
 };
 
 export const targetSchema = new Schema<TargetRecord>({

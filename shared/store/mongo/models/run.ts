@@ -81,7 +81,7 @@ const runInstanceSchema = new Schema<RunInstanceRecord>({
   worktyId: ref({ required: true }),
   name: text(RULES.name, { required: true }),
   runtime: text(RULES.name, { required: true }),
-  entryPoint: text(RULES.entryPoint, { required: true, format: 'a relative path inside the package, without ..' }),
+  entryPoint: text(RULES.entryPoint, { required: true, patternWhy: 'must be a relative path inside the package' }),
   package: { type: packageRefSchema, default: null },
   properties,
   target: { type: targetSchema, default: null },

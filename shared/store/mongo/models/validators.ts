@@ -1,7 +1,9 @@
 /**
  * Mongoose schema-type options built from the one set of rules (`shared/domain/rules.ts`), with the
  * 2016 message format: `Path \`name\` is required.` / `Path \`name\` is invalid: <why>.`
- * Mongoose replaces `{PATH}` with the failing path when it reports an error.
+ * Mongoose replaces `{PATH}` with the failing path when it reports an error; `fieldErrors` then puts
+ * the full path (e.g. `retry.maxAttempts`) in its place. The reasons use the same words as the
+ * SQLite adapter's checks, so that a client sees the same message whichever store is configured.
  */
 import { Schema } from 'mongoose';
 import { ruleMessage } from '../../../domain/rules.js';
@@ -26,8 +28,8 @@ interface TextRule {
 interface TextOptions {
   required?: boolean;
   default?: string;
-  /** What the pattern asks for, in words (the message never quotes the value). */
-  format?: string;
+  /** Why a value failing the pattern is wrong, in words (the message never quotes the value). */
+  patternWhy?: string;
 }
 
 /** A string path with the rule's length bounds and pattern. */
@@ -37,11 +39,11 @@ export function text(rule: TextRule, options: TextOptions = {}) {
     ...(options.required === true ? { required: REQUIRED } : {}),
     ...(options.default !== undefined ? { default: options.default } : {}),
     ...(rule.min !== undefined && rule.min > 0
-      ? { minlength: [rule.min, invalid(`must be at least ${rule.min} characters long`)] as [number, string] }
+      ? { minlength: [rule.min, invalid(`shorter than the minimum length (${rule.min})`)] as [number, string] }
       : {}),
-    maxlength: [rule.max, invalid(`must be at most ${rule.max} characters long`)] as [number, string],
+    maxlength: [rule.max, invalid(`longer than the maximum length (${rule.max})`)] as [number, string],
     ...(rule.pattern !== undefined
-      ? { match: [rule.pattern, invalid(`must be ${options.format ?? 'in the expected format'}`)] as [RegExp, string] }
+      ? { match: [rule.pattern, invalid(options.patternWhy ?? 'malformed')] as [RegExp, string] }
       : {}),
   };
 }
@@ -59,8 +61,8 @@ export function number(rule: RangeRule, options: { integer?: boolean; required?:
     type: Number,
     ...(options.required === true ? { required: REQUIRED } : {}),
     ...(options.default !== undefined ? { default: options.default } : {}),
-    min: [rule.min, invalid(`must be at least ${rule.min}`)] as [number, string],
-    max: [rule.max, invalid(`must be at most ${rule.max}`)] as [number, string],
+    min: [rule.min, invalid(`less than the minimum allowed value (${rule.min})`)] as [number, string],
+    max: [rule.max, invalid(`more than the maximum allowed value (${rule.max})`)] as [number, string],
     ...(options.integer === true ? { validate: INTEGER } : {}),
   };
 }
@@ -85,13 +87,11 @@ interface EnumPath<V extends string> {
   default?: V;
 }
 
-/** An array-length validator: at most `max` items (and at least `min`). */
-export function itemCount(max: number, min = 0, noun = 'items') {
+/** An array-length validator: at most `max` items. */
+export function itemCount(max: number, noun: string) {
   return {
-    validator: (v: unknown) => !Array.isArray(v) || (v.length <= max && v.length >= min),
-    message: min > 0
-      ? invalid(`must have between ${min} and ${max} ${noun}`)
-      : invalid(`must have at most ${max} ${noun}`),
+    validator: (v: unknown) => !Array.isArray(v) || v.length <= max,
+    message: invalid(`more than ${max} ${noun}`),
   };
 }
 
@@ -117,7 +117,7 @@ export function date(options: { required?: boolean; nullable?: boolean } = {}) {
 export function castReason(kind: string): string {
   switch (kind.toLowerCase()) {
     case 'objectid': return 'must be a 24-hex id';
-    case 'date': return 'must be a date';
+    case 'date': return 'must be an ISO date';
     case 'number': return 'must be a number';
     case 'boolean': return 'must be true or false';
     case 'string': return 'must be a string';

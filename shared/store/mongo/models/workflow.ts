@@ -23,7 +23,7 @@ export const workflowSchema = new Schema<WorkflowRecord>({
   desc: text(RULES.desc, { default: '' }),
   worktiesInstancesIds: {
     type: [{ type: Schema.Types.ObjectId }],
-    validate: itemCount(RULES.instancesPerWorkflow.max, 0, 'instances'),
+    validate: itemCount(RULES.instancesPerWorkflow.max, 'instances'),
   },
   lastRunId: ref({ nullable: true }),
   created: date({ required: true }),

@@ -29,14 +29,14 @@ export interface WorktyRecord {
 }
 
 /** A reference to an entry of one of the built-in dictionaries (ids are stable across installs). */
-function dictionaryRef(dictionary: DictionaryName, noun: string) {
+function dictionaryRef(dictionary: DictionaryName) {
   const ids = new Set(DICTIONARIES[dictionary].map((e) => e._id));
   return {
     type: Schema.Types.ObjectId,
     required: REQUIRED,
     validate: {
       validator: (v: unknown) => v === null || v === undefined || ids.has(String(v)),
-      message: invalid(`must be the id of a known ${noun}`),
+      message: invalid(`not an entry of ${dictionary}`),
     },
   };
 }
@@ -47,11 +47,11 @@ export const worktySchema = new Schema<WorktyRecord>({
   accountId: ref({ required: true }),
   template: { type: Boolean, default: false },
   templateId: ref({ nullable: true }),
-  typeId: dictionaryRef('worktyTypes', 'workty type'),
-  categoryId: dictionaryRef('worktyCategories', 'workty category'),
-  languageTypeId: dictionaryRef('languageTypes', 'language type'),
-  validationStateId: dictionaryRef('validationStates', 'validation state'),
-  entryPointModuleFileName: text(RULES.entryPoint, { required: true, format: 'a relative path inside the package, without ..' }),
+  typeId: dictionaryRef('worktyTypes'),
+  categoryId: dictionaryRef('worktyCategories'),
+  languageTypeId: dictionaryRef('languageTypes'),
+  validationStateId: dictionaryRef('validationStates'),
+  entryPointModuleFileName: text(RULES.entryPoint, { required: true, patternWhy: 'must be a relative path inside the package' }),
   properties,
   price: number(RULES.cents, { integer: true, default: 0 }),
   discountPercent: number(RULES.discountPercent, { default: 0 }),

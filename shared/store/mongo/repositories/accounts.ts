@@ -11,6 +11,7 @@ import { and, idEquals, scopeFilter, translateFields, translateQuery } from '../
 import type { Tx } from '../transactions.js';
 import { deleteOwned, deleteRuns, deleteWorkflows, dropUnusedPackages, hasActiveRun } from './cascade.js';
 import { HIDDEN, findOne, findPage, hasChanges, type Context } from './context.js';
+import { worktyAudience } from './workties.js';
 
 type AccountDoc = HydratedDocument<AccountRecord>;
 
@@ -103,9 +104,9 @@ export class MongoAccounts implements AccountRepository {
       }
       await deleteWorkflows(this.ctx, tx, owned);
       await deleteRuns(this.ctx, tx, owned);
-      const workties = await Workty.find(owned, { _id: 1, template: 1, package: 1 }).session(tx.session).lean();
+      const workties = await Workty.find(owned, { _id: 1, accountId: 1, template: 1, package: 1 }).session(tx.session).lean();
       await Workty.deleteMany(owned, { session: tx.session });
-      for (const w of workties) tx.change('workty', 'deleted', w._id, w.template ? null : doc._id);
+      for (const w of workties) tx.change('workty', 'deleted', w._id, worktyAudience(w), { template: w.template });
       await dropUnusedPackages(this.ctx, tx, workties.flatMap((w) => (w.package ? [w.package.hash] : [])));
       await deleteOwned(Payment, 'payment', owned, tx);
       await deleteOwned(Token, 'token', owned, tx);

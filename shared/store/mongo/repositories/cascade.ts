@@ -11,7 +11,7 @@
 import type { Model, Types } from 'mongoose';
 import type { EntityKind } from '../../../domain/model.js';
 import { ACTIVE_RUN_STATUSES } from '../../../domain/states.js';
-import type { Raw } from '../convert.js';
+import { idOut, type Raw } from '../convert.js';
 import type { Tx } from '../transactions.js';
 import type { Context } from './context.js';
 
@@ -24,14 +24,14 @@ export async function guard<R>(model: Model<R>, id: Types.ObjectId, tx: Tx): Pro
 /** Deletes runs matching `filter` with their journal and captured output. */
 export async function deleteRuns(ctx: Context, tx: Tx, filter: Raw): Promise<void> {
   const { Run, Journal, Log, LogTotal } = ctx.models;
-  const runs = await Run.find(filter, { _id: 1, accountId: 1 }).session(tx.session).lean();
+  const runs = await Run.find(filter, { _id: 1, accountId: 1, workflowId: 1 }).session(tx.session).lean();
   if (runs.length === 0) return;
   const ids = runs.map((r) => r._id);
   await Journal.deleteMany({ runId: { $in: ids } }, { session: tx.session });
   await Log.deleteMany({ runId: { $in: ids } }, { session: tx.session });
   await LogTotal.deleteMany({ runId: { $in: ids } }, { session: tx.session });
   await Run.deleteMany({ _id: { $in: ids } }, { session: tx.session });
-  for (const run of runs) tx.change('run', 'deleted', run._id, run.accountId);
+  for (const run of runs) tx.change('run', 'deleted', run._id, run.accountId, { workflowId: idOut(run.workflowId) });
 }
 
 /** Deletes workflows matching `filter` with their instances and runs. */
@@ -40,20 +40,28 @@ export async function deleteWorkflows(ctx: Context, tx: Tx, filter: Raw): Promis
   const workflows = await Workflow.find(filter, { _id: 1, accountId: 1 }).session(tx.session).lean();
   if (workflows.length === 0) return;
   const ids = workflows.map((w) => w._id);
-  const instances = await Instance.find({ workflowId: { $in: ids } }, { _id: 1, accountId: 1 }).session(tx.session).lean();
+  const instances = await Instance.find({ workflowId: { $in: ids } }, { _id: 1, accountId: 1, workflowId: 1 }).session(tx.session).lean();
   await Instance.deleteMany({ workflowId: { $in: ids } }, { session: tx.session });
-  for (const instance of instances) tx.change('instance', 'deleted', instance._id, instance.accountId);
+  for (const i of instances) tx.change('instance', 'deleted', i._id, i.accountId, { workflowId: idOut(i.workflowId) });
   await deleteRuns(ctx, tx, { workflowId: { $in: ids } });
   await Workflow.deleteMany({ _id: { $in: ids } }, { session: tx.session });
   for (const workflow of workflows) tx.change('workflow', 'deleted', workflow._id, workflow.accountId);
 }
 
-/** Drops the packages among `hashes` that no workty references any more (after the caller's writes). */
+/**
+ * Drops the packages among `hashes` that no workty and no active run refers to any more (checked
+ * after the caller's writes). Finished runs keep only the reference (hash and size) as history.
+ */
 export async function dropUnusedPackages(ctx: Context, tx: Tx, hashes: Iterable<string>): Promise<void> {
-  const { Workty, Package } = ctx.models;
+  const { Workty, Run, Package } = ctx.models;
   for (const hash of new Set(hashes)) {
-    const used = await Workty.exists({ 'package.hash': { $eq: hash } }).session(tx.session);
-    if (used === null) await Package.deleteOne({ hash: { $eq: hash } }, { session: tx.session });
+    // Guarded first: two transactions deciding about one package (e.g. a workty delete and the end
+    // of a run holding it) then serialise, and the later one sees what the earlier one did.
+    const stored = await Package.updateOne({ hash: { $eq: hash } }, { $inc: { guard: 1 } }, { session: tx.session });
+    if (stored.matchedCount === 0) continue;
+    if ((await Workty.exists({ 'package.hash': { $eq: hash } }).session(tx.session)) !== null) continue;
+    const needed = await Run.exists({ status: { $in: [...ACTIVE_RUN_STATUSES] }, 'instances.package.hash': { $eq: hash } }).session(tx.session);
+    if (needed === null) await Package.deleteOne({ hash: { $eq: hash } }, { session: tx.session });
   }
 }
 

@@ -30,7 +30,7 @@ export class MongoDevices implements DeviceRepository {
         updated: now,
       });
       await doc.save({ session: tx.session });
-      tx.change('device', 'created', doc._id, null);
+      tx.change('device', 'created', doc._id, null, { state: doc.state });
       return deviceOut(plain(doc));
     });
   }
@@ -51,7 +51,7 @@ export class MongoDevices implements DeviceRepository {
       if (patch.labels !== undefined) doc.labels = patch.labels;
       if (patch.disabled !== undefined) doc.disabled = patch.disabled;
       return true;
-    }, (doc) => ({ disabled: doc.disabled }));
+    });
   }
 
   delete(id: Id): Promise<void> {
@@ -67,7 +67,7 @@ export class MongoDevices implements DeviceRepository {
       doc.secretHash = secretHash;
       doc.credentialIssued = new Date();
       return true;
-    }, () => ({ credential: 'rotated' }));
+    });
   }
 
   async getCredentials(id: Id): Promise<DeviceCredentials | null> {
@@ -81,22 +81,18 @@ export class MongoDevices implements DeviceRepository {
       doc.lastSeen = new Date();
       if (facts !== undefined) doc.set('facts', facts);
       return true;
-    }, (doc) => ({ state: doc.state }));
+    });
   }
 
   /** Loads the device in a transaction, applies `apply` (false = nothing to write), saves, records. */
-  private change(
-    id: Id,
-    apply: (doc: DeviceDoc) => boolean,
-    hint: (doc: DeviceDoc) => Record<string, unknown>,
-  ): Promise<Device> {
+  private change(id: Id, apply: (doc: DeviceDoc) => boolean): Promise<Device> {
     return this.ctx.tx.run(async (tx: Tx) => {
       const doc = await this.ctx.models.Device.findOne(idEquals('_id', id)).session(tx.session);
       if (doc === null) throw new NotFoundError('Device', id);
       if (!apply(doc)) return deviceOut(plain(doc));
       doc.updated = new Date();
       await doc.save();
-      tx.change('device', 'updated', doc._id, null, hint(doc));
+      tx.change('device', 'updated', doc._id, null, { state: doc.state, disabled: doc.disabled });
       return deviceOut(plain(doc));
     });
   }

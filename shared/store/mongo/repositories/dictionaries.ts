@@ -1,12 +1,17 @@
 /** Dictionaries: seeded idempotently at every start, listed in their declared order. */
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
-import type { DictionaryName } from '../../../domain/dictionaries.js';
+import { DICTIONARY_NAMES, type DictionaryName } from '../../../domain/dictionaries.js';
+import { NotFoundError } from '../../../domain/errors.js';
 import type { DictionaryEntry } from '../../../domain/model.js';
 import type { DictionaryRepository } from '../../port.js';
 import { dictionaryEntryOut, toObjectId } from '../convert.js';
 import { mapErrors } from '../errors.js';
 import type { DictionaryEntryRecord } from '../models/dictionary.js';
 import type { Context } from './context.js';
+
+function knownDictionary(name: DictionaryName): void {
+  if (!DICTIONARY_NAMES.includes(name)) throw new NotFoundError('Dictionary', String(name));
+}
 
 export class MongoDictionaries implements DictionaryRepository {
   constructor(private readonly ctx: Context) {}
@@ -15,7 +20,8 @@ export class MongoDictionaries implements DictionaryRepository {
    * Upserts that only insert (`$setOnInsert`): existing entries stay as they are, and concurrent
    * starts of several processes agree (the server retries a duplicate-key upsert on `_id` itself).
    */
-  ensure(name: DictionaryName, entries: readonly DictionaryEntry[]): Promise<number> {
+  async ensure(name: DictionaryName, entries: readonly DictionaryEntry[]): Promise<number> {
+    knownDictionary(name);
     return mapErrors(() => this.insertMissing(name, entries));
   }
 
@@ -40,6 +46,7 @@ export class MongoDictionaries implements DictionaryRepository {
   }
 
   async list(name: DictionaryName): Promise<DictionaryEntry[]> {
+    knownDictionary(name);
     const rows = await this.ctx.models.DictionaryEntry.find({ dictionary: { $eq: name } }).sort({ order: 1, _id: 1 }).lean();
     return rows.map(dictionaryEntryOut);
   }

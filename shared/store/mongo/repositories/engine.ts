@@ -4,29 +4,41 @@
  *
  * INVARIANTS
  * - Every verb reads the run inside its transaction and writes it back (`save`), so two engines
- *   working on one run conflict and one is retried against the other's result: the checks below
- *   (state is `from`, instance is `waiting`, lease token matches, seq is new) are compare-and-set.
- * - A report is applied at most once per (run, instance, attempt, seq): `lastSeq` only grows, and
- *   an attempt in a final status takes no more reports.
- * - Lease bookkeeping (renewals) is not a user-visible change and emits no ChangeEvent.
+ *   working on one run conflict and one is retried against the other's result: the preconditions
+ *   below (status is `from`, instance is `waiting`, lease token matches, seq is new) are
+ *   compare-and-set, and a lost race returns null.
+ * - A report changes an attempt only while it is live (`dispatched` or `running`), only with its
+ *   lease token, and only with a seq above the last applied one: each (run, instance, attempt, seq)
+ *   is applied at most once.
+ * - A run never leaves a final status (IllegalStateError). When it reaches one, the packages only it
+ *   still held are dropped.
+ * - Lease renewals are not a user-visible change and emit no ChangeEvent.
  */
-import { NotFoundError } from '../../../domain/errors.js';
+import { Types } from 'mongoose';
+import { IllegalStateError, NotFoundError } from '../../../domain/errors.js';
 import type { Id } from '../../../domain/ids.js';
 import type { Attempt, JournalEntry, LogChunk, Run } from '../../../domain/model.js';
 import {
-  ACTIVE_RUN_STATUSES, FINAL_ATTEMPT_STATUSES, isFinalRunStatus, type InstanceState, type RunStatus,
+  ACTIVE_RUN_STATUSES, FINAL_ATTEMPT_STATUSES, INSTANCE_STATES, RUN_STATUSES, isFinalRunStatus, type InstanceState,
+  type RunStatus,
 } from '../../../domain/states.js';
 import type { AttemptReport, DispatchInput, JournalInput } from '../../port.js';
 import { idOut, plain, runOut, toJsonText, toObjectId } from '../convert.js';
-import { invalidId } from '../errors.js';
 import { idEquals } from '../query.js';
 import type { Tx } from '../transactions.js';
+import { dropUnusedPackages } from './cascade.js';
+import { check } from './checks.js';
 import type { Context } from './context.js';
-import { appendJournal, setRunInstanceState, type RunDoc } from './journal.js';
-import { openLogTotal, storeLogChunks } from './logs.js';
+import { appendJournal, runChanged, runInstanceAt, setRunInstanceState, type RunDoc } from './journal.js';
+import { checkLogChunks, openLogTotal, storeLogChunks } from './logs.js';
 
 /** Attempts that hold a lease. */
 const LIVE_ATTEMPT = ['dispatched', 'running'] as const;
+const REPORTED_STATUSES = ['running', 'completed', 'failed', 'stopped'] as const;
+
+function isLive(status: string): boolean {
+  return (LIVE_ATTEMPT as readonly string[]).includes(status);
+}
 
 export class MongoRunEngine {
   constructor(protected readonly ctx: Context) {}
@@ -36,115 +48,144 @@ export class MongoRunEngine {
     return rows.map(runOut);
   }
 
-  transition(runId: Id, from: RunStatus, to: RunStatus, change?: {
+  async transition(runId: Id, from: RunStatus, to: RunStatus, change: {
     error?: string | null;
     instance?: { index: number; state: InstanceState; notBefore?: string | null };
     journal?: JournalInput[];
-  }): Promise<Run | null> {
+  } = {}): Promise<Run | null> {
+    check((c) => {
+      c.oneOf('from', from, RUN_STATUSES, true);
+      c.oneOf('to', to, RUN_STATUSES, true);
+      if (change.instance !== undefined) c.oneOf('instance.state', change.instance.state, INSTANCE_STATES, true);
+      c.journal(change.journal ?? []);
+    });
     return this.ctx.tx.run(async (tx) => {
-      const run = await this.ctx.models.Run.findOne({ ...idEquals('_id', runId), status: { $eq: from } }).session(tx.session);
-      if (run === null) return null;
+      const run = await this.loadRun(runId, tx);
+      if (run === null || run.status !== from) return null;
+      if (isFinalRunStatus(from)) throw new IllegalStateError('run', from, to);
       const now = new Date();
       run.status = to;
+      if (change.error !== undefined) run.error = change.error;
       if (to === 'running' && run.started === null) run.started = now;
       if (isFinalRunStatus(to)) run.ended = now;
-      if (change?.error !== undefined) run.error = change.error;
-      const entries: JournalInput[] = [{ type: 'run.status', data: { from, to, ...(change?.error ? { error: change.error } : {}) } }];
-      if (change?.instance !== undefined) {
+      const entries: JournalInput[] = [{ type: 'run.status', data: run.error === null ? { from, to } : { from, to, error: run.error } }];
+      if (change.instance !== undefined) {
         const { index, state, notBefore } = change.instance;
         entries.push(await setRunInstanceState(this.ctx, tx, run, index, state, notBefore));
       }
-      entries.push(...(change?.journal ?? []));
-      return this.saveRun(run, entries, tx, { status: to });
+      const out = await this.saveRun(run, [...entries, ...(change.journal ?? [])], tx);
+      if (isFinalRunStatus(to)) {
+        await dropUnusedPackages(this.ctx, tx, run.instances.flatMap((i) => (i.package ? [i.package.hash] : [])));
+      }
+      return out;
     });
   }
 
-  setInstanceState(runId: Id, index: number, from: InstanceState, to: InstanceState, journal: JournalInput[] = []): Promise<Run | null> {
+  async setInstanceState(runId: Id, index: number, from: InstanceState, to: InstanceState, journal: JournalInput[] = []): Promise<Run | null> {
+    check((c) => {
+      c.oneOf('from', from, INSTANCE_STATES, true);
+      c.oneOf('to', to, INSTANCE_STATES, true);
+      c.journal(journal);
+    });
     return this.ctx.tx.run(async (tx) => {
       const run = await this.loadRun(runId, tx);
-      if (run === null || run.instances[index]?.state !== from) return null;
+      if (run === null) return null;
+      if (runInstanceAt(run, index).state !== from) return null;
       const entry = await setRunInstanceState(this.ctx, tx, run, index, to);
-      return this.saveRun(run, [entry, ...journal], tx, { instanceIndex: index, state: to });
+      return this.saveRun(run, [entry, ...journal], tx);
     });
   }
 
-  dispatch(input: DispatchInput): Promise<{ run: Run; attempt: Attempt } | null> {
+  async dispatch(input: DispatchInput): Promise<{ run: Run; attempt: Attempt } | null> {
+    check((c) => {
+      c.id('deviceId', input.deviceId, true);
+      c.integer('instanceIndex', input.instanceIndex, 0, true);
+      c.text('leaseToken', input.leaseToken, true);
+      c.iso('leaseExpires', input.leaseExpires, true);
+    });
     return this.ctx.tx.run(async (tx) => {
       const run = await this.loadRun(input.runId, tx);
-      const instance = run?.instances[input.instanceIndex];
-      if (run === null || instance === undefined || instance.state !== 'waiting') return null;
-      const deviceId = toObjectId(input.deviceId);
-      if (deviceId === null) throw invalidId('deviceId');
-      const number = instance.attempts.length + 1;
-      const now = new Date();
+      if (run === null || isFinalRunStatus(run.status)) return null;
+      const instance = runInstanceAt(run, input.instanceIndex);
+      if (instance.state !== 'waiting') return null;
+      const number = instance.attempts.reduce((last, a) => Math.max(last, a.number), 0) + 1;
       instance.attempts.push({
-        number, deviceId, status: 'dispatched',
-        leaseToken: input.leaseToken, leaseExpires: new Date(input.leaseExpires), dispatched: now, started: null,
-        ended: null, exitCode: null, result: null, error: null, lastSeq: 0,
+        number, deviceId: new Types.ObjectId(input.deviceId), status: 'dispatched', leaseToken: input.leaseToken,
+        leaseExpires: new Date(input.leaseExpires), dispatched: new Date(), started: null, ended: null, exitCode: null,
+        result: null, error: null, lastSeq: 0,
       });
       await openLogTotal(this.ctx, tx, run._id, instance.instanceId, number);
-      const stateEntry = await setRunInstanceState(this.ctx, tx, run, input.instanceIndex, 'running');
       const dispatched: JournalInput = {
-        type: 'attempt.dispatched', instanceId: idOut(instance.instanceId), attempt: number,
-        data: { deviceId: input.deviceId, leaseExpires: input.leaseExpires },
+        type: 'attempt.dispatched', instanceId: idOut(instance.instanceId), attempt: number, data: { deviceId: input.deviceId },
       };
-      const out = await this.saveRun(run, [stateEntry, dispatched], tx, { instanceIndex: input.instanceIndex, attempt: number });
-      const attempt = out.instances[input.instanceIndex]?.attempts[number - 1];
-      if (attempt === undefined) throw new Error('The dispatched attempt is missing after saving the run');
+      const state = await setRunInstanceState(this.ctx, tx, run, input.instanceIndex, 'running');
+      const out = await this.saveRun(run, [dispatched, { ...state, attempt: number }], tx);
+      const attempt = out.instances[input.instanceIndex]?.attempts.find((a) => a.number === number);
+      if (attempt === undefined) throw new Error('The dispatched attempt is missing after saving its run');
       return { run: out, attempt };
     });
   }
 
-  report(input: AttemptReport): Promise<Run | null> {
+  async report(input: AttemptReport): Promise<Run | null> {
+    check((c) => {
+      c.integer('seq', input.seq, 1, true);
+      c.integer('attempt', input.attempt, 1, true);
+      c.oneOf('status', input.status, REPORTED_STATUSES);
+      c.journal(input.journal ?? []);
+    });
     return this.ctx.tx.run(async (tx) => {
       const run = await this.loadRun(input.runId, tx);
       const instance = run?.instances.find((i) => idOut(i.instanceId) === input.instanceId);
       const attempt = instance?.attempts.find((a) => a.number === input.attempt);
-      if (run === null || instance === undefined || attempt === undefined) return null;
-      if (attempt.leaseToken !== input.leaseToken || !(input.seq > attempt.lastSeq)) return null;
-      if ((FINAL_ATTEMPT_STATUSES as readonly string[]).includes(attempt.status)) return null;
+      if (run === null || instance === undefined || attempt === undefined || attempt.leaseToken !== input.leaseToken) return null;
+      if ((FINAL_ATTEMPT_STATUSES as readonly string[]).includes(attempt.status) || input.seq <= attempt.lastSeq) return null;
 
       const now = new Date();
-      const ids = { instanceId: input.instanceId, attempt: input.attempt };
+      const at = { instanceId: input.instanceId, attempt: attempt.number };
       const entries: JournalInput[] = [];
       attempt.lastSeq = input.seq;
-      if (input.exitCode !== undefined) attempt.exitCode = input.exitCode;
-      if (input.result !== undefined) attempt.result = toJsonText(input.result);
-      if (input.error !== undefined) attempt.error = input.error;
-      if (input.status === 'running' && attempt.status === 'dispatched') {
-        attempt.status = 'running';
-        attempt.started = now;
-        entries.push({ type: 'attempt.started', ...ids, data: {} });
-      } else if (input.status !== undefined && input.status !== 'running') {
+      if (input.status === 'running') {
+        if (attempt.status === 'dispatched') {
+          attempt.status = 'running';
+          attempt.started = now;
+          entries.push({ type: 'attempt.started', ...at, data: {} });
+        }
+      } else if (input.status !== undefined) {
         attempt.status = input.status;
         attempt.started ??= now;
         attempt.ended = now;
-        entries.push({ type: 'attempt.ended', ...ids, data: { status: input.status, exitCode: attempt.exitCode, error: attempt.error } });
+        attempt.exitCode = input.exitCode ?? null;
+        attempt.result = toJsonText(input.result ?? null);
+        attempt.error = input.error ?? null;
+        entries.push({ type: 'attempt.ended', ...at, data: { status: input.status, exitCode: attempt.exitCode, error: attempt.error } });
       }
       if (input.checkpoint !== undefined) {
         instance.checkpoint = input.checkpoint === null ? null : { state: input.checkpoint.state, data: toJsonText(input.checkpoint.data) };
-        if (input.checkpoint !== null) entries.push({ type: 'attempt.checkpoint', ...ids, data: { state: input.checkpoint.state } });
+        if (input.checkpoint !== null) entries.push({ type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } });
       }
-      for (const entry of input.journal ?? []) entries.push({ instanceId: input.instanceId, attempt: input.attempt, ...entry });
-      return this.saveRun(run, entries, tx, { instanceId: input.instanceId, attempt: input.attempt, attemptStatus: attempt.status });
+      for (const entry of input.journal ?? []) {
+        entries.push({ ...entry, instanceId: entry.instanceId ?? at.instanceId, attempt: entry.attempt ?? at.attempt });
+      }
+      return this.saveRun(run, entries, tx);
     });
   }
 
-  renewLeases(deviceId: Id, leaseExpires: string): Promise<number> {
+  /** Extends (never shortens) the leases of the device's live attempts; returns how many. */
+  async renewLeases(deviceId: Id, leaseExpires: string): Promise<number> {
+    check((c) => c.iso('leaseExpires', leaseExpires, true));
+    const device = toObjectId(deviceId);
+    if (device === null) return 0;
+    const until = new Date(leaseExpires);
     return this.ctx.tx.run(async (tx) => {
-      const device = toObjectId(deviceId);
-      if (device === null) return 0;
-      const until = new Date(leaseExpires);
       const runs = await this.ctx.models.Run.find({
         'instances.attempts': { $elemMatch: { deviceId: device, status: { $in: [...LIVE_ATTEMPT] } } },
       }).session(tx.session);
       let renewed = 0;
       for (const run of runs) {
         for (const attempt of run.instances.flatMap((i) => i.attempts)) {
-          if (idOut(attempt.deviceId) === deviceId && isLive(attempt.status)) {
-            attempt.leaseExpires = until;
-            renewed += 1;
-          }
+          if (!attempt.deviceId.equals(device) || !isLive(attempt.status)) continue;
+          if (attempt.leaseExpires < until) attempt.leaseExpires = until;
+          renewed += 1;
         }
         await run.save();
       }
@@ -152,30 +193,32 @@ export class MongoRunEngine {
     });
   }
 
+  /** Marks live attempts whose lease ended before `now` as `lost`; returns them, by run, instance, number. */
   expireLeases(now: Date): Promise<Array<{ runId: Id; instanceIndex: number; attempt: Attempt }>> {
     return this.ctx.tx.run(async (tx) => {
       const runs = await this.ctx.models.Run.find({
         'instances.attempts': { $elemMatch: { status: { $in: [...LIVE_ATTEMPT] }, leaseExpires: { $lt: now } } },
-      }).session(tx.session);
+      }).sort({ _id: 1 }).session(tx.session);
       const expired: Array<{ runId: Id; instanceIndex: number; attempt: Attempt }> = [];
       for (const run of runs) {
         const lost: Array<{ index: number; number: number }> = [];
         const entries: JournalInput[] = [];
         run.instances.forEach((instance, index) => {
-          for (const attempt of instance.attempts) {
-            if (!isLive(attempt.status) || attempt.leaseExpires >= now) continue;
+          for (const attempt of [...instance.attempts].sort((a, b) => a.number - b.number)) {
+            if (!isLive(attempt.status) || !(attempt.leaseExpires < now)) continue;
             attempt.status = 'lost';
             attempt.ended = new Date();
+            attempt.error = 'lease expired';
             lost.push({ index, number: attempt.number });
             entries.push({
               type: 'attempt.ended', instanceId: idOut(instance.instanceId), attempt: attempt.number,
-              data: { status: 'lost', reason: 'lease expired' },
+              data: { status: 'lost', deviceId: idOut(attempt.deviceId), error: attempt.error },
             });
           }
         });
-        const out = await this.saveRun(run, entries, tx, { attemptsLost: lost.length });
+        const out = await this.saveRun(run, entries, tx);
         for (const { index, number } of lost) {
-          const attempt = out.instances[index]?.attempts[number - 1];
+          const attempt = out.instances[index]?.attempts.find((a) => a.number === number);
           if (attempt !== undefined) expired.push({ runId: out._id, instanceIndex: index, attempt });
         }
       }
@@ -183,17 +226,21 @@ export class MongoRunEngine {
     });
   }
 
-  appendLogs(chunks: Array<Omit<LogChunk, 'at'>>, maxBytesPerAttempt: number): Promise<number> {
-    if (chunks.length === 0) return Promise.resolve(0);
+  async appendLogs(chunks: Array<Omit<LogChunk, 'at'>>, maxBytesPerAttempt: number): Promise<number> {
+    checkLogChunks(chunks, maxBytesPerAttempt);
+    if (chunks.length === 0) return 0;
     return this.ctx.tx.run((tx) => storeLogChunks(this.ctx, tx, chunks, maxBytesPerAttempt));
   }
 
-  appendJournal(runId: Id, entries: JournalInput[]): Promise<JournalEntry[]> {
+  async appendJournal(runId: Id, entries: JournalInput[]): Promise<JournalEntry[]> {
+    check((c) => c.journal(entries, 'entries'));
     return this.ctx.tx.run(async (tx) => {
       const run = await this.loadRun(runId, tx);
       if (run === null) throw new NotFoundError('Run', runId);
+      if (entries.length === 0) return [];
       const appended = await appendJournal(this.ctx, tx, run, entries);
       await run.save();
+      runChanged(tx, run, 'updated');
       return appended;
     });
   }
@@ -203,15 +250,11 @@ export class MongoRunEngine {
   }
 
   /** Journals `entries`, saves the run and records its change; returns the run as the port's type. */
-  private async saveRun(run: RunDoc, entries: JournalInput[], tx: Tx, hint: Record<string, unknown>): Promise<Run> {
+  protected async saveRun(run: RunDoc, entries: JournalInput[], tx: Tx): Promise<Run> {
     await appendJournal(this.ctx, tx, run, entries);
     run.updated = new Date();
     await run.save();
-    tx.change('run', 'updated', run._id, run.accountId, { status: run.status, ...hint });
+    runChanged(tx, run, 'updated');
     return runOut(plain(run));
   }
-}
-
-function isLive(status: string): boolean {
-  return (LIVE_ATTEMPT as readonly string[]).includes(status);
 }

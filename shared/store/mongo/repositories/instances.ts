@@ -9,35 +9,36 @@ import { idOut, instanceOut, plain, toObjectId, toObjectIds, type Raw } from '..
 import { and, idEquals, scopeFilter, translateFields, translateQuery } from '../query.js';
 import type { Tx } from '../transactions.js';
 import { guard } from './cascade.js';
-import { findOne, findPage, hasChanges, inOrderOf, type Context } from './context.js';
+import { check } from './checks.js';
+import { findOne, hasChanges, inOrderOf, type Context } from './context.js';
 import { insertionIndex } from './positions.js';
 import { applyPropertyPatch, newProperties } from './properties.js';
 
 export class MongoInstances implements InstanceRepository {
   constructor(private readonly ctx: Context) {}
 
-  add(workflowId: Id, scope: Scope, input: NewInstance, position?: InstancePosition): Promise<WorktyInstance> {
+  async add(workflowId: Id, scope: Scope, input: NewInstance, position?: InstancePosition): Promise<WorktyInstance> {
+    check((c) => c.id('worktyId', input.worktyId, true));
     return this.ctx.tx.run(async (tx) => {
       const { Workflow, Workty, Instance } = this.ctx.models;
       const workflow = await Workflow.findOne(this.workflowFilter(workflowId, scope)).session(tx.session);
       if (workflow === null) throw new NotFoundError('Workflow', workflowId);
-      const worktyId = toObjectId(input.worktyId);
+      const index = insertionIndex(workflow.worktiesInstancesIds.map(idOut), position);
       // Only the owner's own workties (not templates): a foreign or missing one is refused alike.
-      const workty = worktyId === null ? null : await Workty.findOne({
-        _id: { $eq: worktyId }, accountId: { $eq: workflow.accountId }, template: { $eq: false },
+      const workty = await Workty.findOne({
+        _id: { $eq: toObjectId(input.worktyId) }, accountId: { $eq: workflow.accountId }, template: { $eq: false },
       }).session(tx.session).lean();
       if (workty === null || !(await guard(Workty, workty._id, tx))) {
-        const message = `Workty ${String(input.worktyId)} is not one of the workflow owner's workties`;
+        const message = `Workty ${input.worktyId} is not a workty of the workflow's owner (install it first)`;
         throw new BadRequestError(message, ErrorCode.worktyNotOwned, [{ path: 'worktyId', message }]);
       }
-      const index = insertionIndex(workflow.worktiesInstancesIds.map(idOut), position);
       const now = new Date();
       const instance = new Instance({
         workflowId: workflow._id,
         accountId: workflow.accountId,
         worktyId: workty._id,
         name: input.name ?? workty.name,
-        desc: input.desc ?? workty.desc,
+        desc: input.desc ?? '',
         state: 'initial',
         properties: newProperties(workty.properties),
         target: input.target ?? null,
@@ -49,7 +50,7 @@ export class MongoInstances implements InstanceRepository {
       workflow.worktiesInstancesIds.splice(index, 0, instance._id);
       workflow.updated = now;
       await workflow.save();
-      tx.change('instance', 'created', instance._id, instance.accountId);
+      tx.change('instance', 'created', instance._id, instance.accountId, { workflowId: idOut(workflow._id) });
       tx.change('workflow', 'updated', workflow._id, workflow.accountId);
       return instanceOut(plain(instance));
     });
@@ -64,14 +65,17 @@ export class MongoInstances implements InstanceRepository {
     const q = translateQuery('instance', query);
     const workflow = await Workflow.findOne(this.workflowFilter(workflowId, scope), { worktiesInstancesIds: 1 }).lean();
     if (workflow === null) throw new NotFoundError('Workflow', workflowId);
-    const within = and({ workflowId: { $eq: workflow._id } }, scopeFilter(scope));
-    if (query?.sort !== undefined && query.sort.length > 0) return findPage(Instance, within, q, instanceOut);
-    // Default order: the workflow's, computed by the server from the position in its id list.
-    const filter = and(within, q.filter);
+    const filter = and({ workflowId: { $eq: workflow._id } }, scopeFilter(scope), q.filter);
+    // The workflow's order (an instance's position in its id list), computed by the server: the
+    // default order, and the tie-break of a given sort.
+    const sort: Record<string, 1 | -1> = {};
+    for (const key of query?.sort ?? []) sort[key.field] ??= key.direction === 'desc' ? -1 : 1;
+    sort.__position ??= 1;
+    sort._id ??= 1;
     const pipeline: PipelineStage[] = [
       { $match: filter },
       { $addFields: { __position: { $indexOfArray: [workflow.worktiesInstancesIds, '$_id'] } } },
-      { $sort: { __position: 1, _id: 1 } },
+      { $sort: sort },
     ];
     if (q.skip > 0) pipeline.push({ $skip: q.skip });
     pipeline.push({ $limit: q.limit });
@@ -96,7 +100,7 @@ export class MongoInstances implements InstanceRepository {
       if (patch.retry !== undefined) doc.set('retry', patch.retry);
       doc.updated = new Date();
       await doc.save();
-      tx.change('instance', 'updated', doc._id, doc.accountId);
+      tx.change('instance', 'updated', doc._id, doc.accountId, { workflowId: idOut(doc.workflowId) });
       return instanceOut(plain(doc));
     });
   }
@@ -111,7 +115,7 @@ export class MongoInstances implements InstanceRepository {
         { $pull: { worktiesInstancesIds: doc._id }, $set: { updated: new Date() } },
         { session: tx.session },
       );
-      tx.change('instance', 'deleted', doc._id, doc.accountId);
+      tx.change('instance', 'deleted', doc._id, doc.accountId, { workflowId: idOut(doc.workflowId) });
       tx.change('workflow', 'updated', doc.workflowId, doc.accountId);
     });
   }
@@ -122,7 +126,7 @@ export class MongoInstances implements InstanceRepository {
       applyPropertyPatch(doc.properties, propertyId, patch);
       doc.updated = new Date();
       await doc.save();
-      tx.change('instance', 'updated', doc._id, doc.accountId);
+      tx.change('instance', 'updated', doc._id, doc.accountId, { workflowId: idOut(doc.workflowId) });
       return instanceOut(plain(doc));
     });
   }

@@ -34,8 +34,9 @@ export async function appendJournal(ctx: Context, tx: Tx, run: RunDoc, entries: 
 }
 
 /**
- * Sets the state of the run's instance at `index`, and of the workflow's instance document (if it
- * still exists), and returns the journal entry recording it. An index outside the run is a bug.
+ * Sets the state of the run's instance at `index` and returns the journal entry recording it. The
+ * workflow's instance document mirrors it only if this run is the workflow's newest (its `state` is
+ * the state in the latest run). An index outside the run is a caller's bug: RangeError.
  */
 export async function setRunInstanceState(
   ctx: Context,
@@ -45,18 +46,34 @@ export async function setRunInstanceState(
   to: InstanceState,
   notBefore?: string | null,
 ): Promise<JournalInput> {
-  const instance = run.instances[index];
-  if (instance === undefined) throw new Error(`Run ${idOut(run._id)} has no instance at index ${index}`);
+  const instance = runInstanceAt(run, index);
   const from = instance.state;
   instance.state = to;
   if (notBefore !== undefined) instance.notBefore = notBefore === null ? null : new Date(notBefore);
-  const result = await ctx.models.Instance.updateOne(
-    { _id: instance.instanceId, workflowId: run.workflowId },
-    { $set: { state: to, updated: new Date() } },
-    { session: tx.session },
-  );
-  if (result.matchedCount === 1) {
-    tx.change('instance', 'updated', instance.instanceId, run.accountId, { state: to, runId: idOut(run._id) });
+  const newest = await ctx.models.Workflow.exists({ _id: run.workflowId, lastRunId: run._id }).session(tx.session);
+  if (newest !== null) {
+    const result = await ctx.models.Instance.updateOne(
+      { _id: instance.instanceId, workflowId: run.workflowId, state: { $ne: to } },
+      { $set: { state: to, updated: new Date() } },
+      { session: tx.session },
+    );
+    if (result.modifiedCount === 1) {
+      tx.change('instance', 'updated', instance.instanceId, run.accountId, { workflowId: idOut(run.workflowId), state: to });
+    }
   }
-  return { type: 'instance.state', instanceId: idOut(instance.instanceId), data: { index, from, to } };
+  return { type: 'instance.state', instanceId: idOut(instance.instanceId), data: { from, to } };
+}
+
+/** The run's instance at `index`; RangeError when there is none. */
+export function runInstanceAt(run: RunDoc, index: number): RunDoc['instances'][number] {
+  const instance = run.instances[index];
+  if (instance === undefined) throw new RangeError(`Run ${idOut(run._id)} has no instance #${index}`);
+  return instance;
+}
+
+/** The run's change event: status, what the user asked for, and the newest journal seq. */
+export function runChanged(tx: Tx, run: RunDoc, op: 'created' | 'updated'): void {
+  tx.change('run', op, run._id, run.accountId, {
+    workflowId: idOut(run.workflowId), status: run.status, desired: run.desired, journalSeq: run.journalSeq,
+  });
 }

@@ -1,14 +1,15 @@
 /**
- * Captured output: chunks deduplicated by (run, instance, attempt, seq) and bounded in bytes per
- * attempt. The bytes stored so far live in one `logtotals` document per attempt, made when the
+ * Captured output: chunks deduplicated by (run, instance, attempt, seq) and bounded in UTF-8 bytes
+ * per attempt. The bytes stored so far live in one `logtotals` document per attempt, made when the
  * attempt is dispatched (so never raced for) and updated in the same transaction as the chunks, so
  * concurrent appends for one attempt serialise on it.
  */
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { LogChunk } from '../../../domain/model.js';
-import { isId } from '../../../domain/ids.js';
-import { toObjectId } from '../convert.js';
+import { idOut, toObjectIds } from '../convert.js';
+import { LOG_STREAMS } from '../models/run.js';
 import type { Tx } from '../transactions.js';
+import { check } from './checks.js';
 import type { Context } from './context.js';
 
 type NewChunk = Omit<LogChunk, 'at'>;
@@ -20,6 +21,20 @@ export async function openLogTotal(ctx: Context, tx: Tx, runId: Types.ObjectId, 
     { $setOnInsert: { bytes: 0 } },
     { upsert: true, session: tx.session },
   );
+}
+
+/** The arguments of `appendLogs`, checked before anything is written. */
+export function checkLogChunks(chunks: readonly NewChunk[], maxBytesPerAttempt: number): void {
+  check((c) => {
+    c.integer('maxBytesPerAttempt', maxBytesPerAttempt, 0, true);
+    if (!Array.isArray(chunks)) return c.fail('chunks', 'must be an array of chunks');
+    chunks.forEach((chunk, i) => {
+      c.integer(`chunks.${i}.attempt`, chunk.attempt, 1, true);
+      c.integer(`chunks.${i}.seq`, chunk.seq, 0, true);
+      c.oneOf(`chunks.${i}.stream`, chunk.stream, LOG_STREAMS, true);
+      if (typeof chunk.text !== 'string') c.fail(`chunks.${i}.text`, 'must be a string');
+    });
+  });
 }
 
 /** The longest prefix of `text` of at most `maxBytes` UTF-8 bytes that does not split a character. */
@@ -34,41 +49,43 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 }
 
 /**
- * Which chunks of one attempt to store: new seqs only (first occurrence wins), in seq order, until
- * the byte budget is spent; the chunk that crosses the limit is cut to fit, later ones are dropped.
+ * Which chunks of one attempt to store, in the order given: new seqs only (the first of a seq
+ * wins), within `budget` bytes; the chunk that crosses the bound is cut on a character boundary,
+ * a non-empty chunk with no room left is dropped.
  */
 export function selectChunks(chunks: readonly NewChunk[], storedSeqs: ReadonlySet<number>, budget: number): NewChunk[] {
   const seen = new Set(storedSeqs);
   const out: NewChunk[] = [];
-  let remaining = budget;
-  for (const chunk of [...chunks].sort((a, b) => a.seq - b.seq)) {
+  let remaining = Math.max(0, budget);
+  for (const chunk of chunks) {
     if (seen.has(chunk.seq)) continue;
     seen.add(chunk.seq);
-    if (remaining <= 0) break;
     const text = truncateUtf8(chunk.text, remaining);
+    if (text.length === 0 && chunk.text.length > 0) continue;
     remaining -= Buffer.byteLength(text, 'utf8');
     out.push({ ...chunk, text });
   }
   return out;
 }
 
-/** Stores new chunks of existing runs; returns how many were stored. */
+/** Stores new chunks of instances of existing runs (others are ignored); returns how many were stored. */
 export async function storeLogChunks(ctx: Context, tx: Tx, chunks: readonly NewChunk[], maxBytesPerAttempt: number): Promise<number> {
   const { Run, Log, LogTotal } = ctx.models;
+  const runIds = toObjectIds([...new Set(chunks.map((c) => c.runId))]);
+  const runs = await Run.find({ _id: { $in: runIds } }, { 'instances.instanceId': 1 })
+    .session(tx.session).lean<Array<{ _id: Types.ObjectId; instances: Array<{ instanceId: Types.ObjectId }> }>>();
+  const known = new Set(runs.flatMap((run) => run.instances.map((i) => `${idOut(run._id)}:${idOut(i.instanceId)}`)));
   const groups = new Map<string, NewChunk[]>();
   for (const chunk of chunks) {
-    if (!isId(chunk.runId) || !isId(chunk.instanceId)) continue;
+    if (!known.has(`${chunk.runId}:${chunk.instanceId}`)) continue;
     const key = `${chunk.runId}:${chunk.instanceId}:${chunk.attempt}`;
     groups.set(key, [...(groups.get(key) ?? []), chunk]);
   }
-  const runIds = [...new Set([...groups.values()].map((g) => g[0]?.runId))].map(toObjectId).filter((id): id is Types.ObjectId => id !== null);
-  const existingRuns = await Run.find({ _id: { $in: runIds } }, { _id: 1 }).session(tx.session).lean();
-  const known = new Set(existingRuns.map((r) => r._id.toHexString()));
   let stored = 0;
   for (const group of groups.values()) {
     const first = group[0];
-    if (first === undefined || !known.has(first.runId)) continue;
-    const attemptKey = { runId: toObjectId(first.runId), instanceId: toObjectId(first.instanceId), attempt: first.attempt };
+    if (first === undefined) continue;
+    const attemptKey = { runId: new Types.ObjectId(first.runId), instanceId: new Types.ObjectId(first.instanceId), attempt: first.attempt };
     const existing = await Log.find({ ...attemptKey, seq: { $in: group.map((c) => c.seq) } }, { seq: 1 }).session(tx.session).lean();
     const total = await LogTotal.findOne(attemptKey, { bytes: 1 }).session(tx.session).lean();
     const selected = selectChunks(group, new Set(existing.map((e) => e.seq)), maxBytesPerAttempt - (total?.bytes ?? 0));

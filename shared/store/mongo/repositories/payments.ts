@@ -1,10 +1,10 @@
 /** Payments: installing a template into an account (copy, charge, record) in one transaction. */
-import { InsufficientFundsError, NotFoundError } from '../../../domain/errors.js';
+import { ErrorCode, ForbiddenError, InsufficientFundsError, NotFoundError } from '../../../domain/errors.js';
 import type { Id } from '../../../domain/ids.js';
 import type { Payment, Workty } from '../../../domain/model.js';
 import type { ListQuery, Page, Scope } from '../../../domain/query.js';
 import type { PaymentRepository } from '../../port.js';
-import { paymentOut, plain, toObjectId, worktyOut, type Raw } from '../convert.js';
+import { idOut, paymentOut, plain, toObjectId, worktyOut, type Raw } from '../convert.js';
 import { and, idEquals, scopeFilter, translateFields, translateQuery } from '../query.js';
 import { findOne, findPage, hasChanges, type Context } from './context.js';
 import { referencePackage } from './packages.js';
@@ -22,11 +22,12 @@ export class MongoPayments implements PaymentRepository {
     return this.ctx.tx.run(async (tx) => {
       const { Account, Workty, Payment } = this.ctx.models;
       const buyerId = toObjectId(accountId);
-      const buyer = buyerId === null ? null : await Account.findOne({ _id: { $eq: buyerId } }, { amount: 1 }).session(tx.session).lean();
+      const buyer = buyerId === null ? null : await Account.findOne({ _id: { $eq: buyerId } }, { amount: 1, removed: 1 }).session(tx.session).lean();
       if (buyerId === null || buyer === null) throw new NotFoundError('Account', accountId);
+      if (buyer.removed) throw new ForbiddenError('Account removed', ErrorCode.accountRemoved);
       const id = toObjectId(templateId);
       const template = id === null ? null : await Workty.findOne({ _id: { $eq: id }, template: { $eq: true } }).session(tx.session).lean();
-      if (template === null) throw new NotFoundError('Workty', templateId);
+      if (template === null) throw new NotFoundError('Workty template', templateId);
 
       const charge = chargeFor(template.price, template.discountPercent);
       const now = new Date();
@@ -64,8 +65,8 @@ export class MongoPayments implements PaymentRepository {
       });
       await payment.save({ session: tx.session });
       tx.change('account', 'updated', buyerId, buyerId, { amount: debited.amount });
-      tx.change('workty', 'created', copy._id, buyerId);
-      tx.change('payment', 'created', payment._id, buyerId);
+      tx.change('workty', 'created', copy._id, buyerId, { template: false, templateId: idOut(template._id) });
+      tx.change('payment', 'created', payment._id, buyerId, { worktyId: idOut(copy._id), templateId: idOut(template._id) });
       return { payment: paymentOut(plain(payment)), workty: worktyOut(plain(copy)) };
     });
   }

@@ -9,27 +9,29 @@ function bad(message: string, code: ErrorCode, path: string): never {
 
 /**
  * The index at which to insert into `order` (0..length): `first`, `last`, an explicit index, or
- * before a given instance; none = last. BadRequestError code 12 / 10 / 11 for a bad type / index /
- * id, code 1 when more than one is given.
+ * before a given instance; none = last. BadRequestError code 12 for a bad type (or more than one
+ * kind, or an unknown one), 10 for a bad index, 11 for an id that is not an instance of the workflow.
  */
-export function insertionIndex(order: readonly Id[], position: InstancePosition | undefined): number {
-  const given = (position ?? {}) as { type?: unknown; index?: unknown; beforeId?: unknown };
-  const kinds = (['type', 'index', 'beforeId'] as const).filter((k) => given[k] !== undefined);
-  if (kinds.length > 1) bad('Give at most one of position_type, position_index and position_id', ErrorCode.invalidInput, 'position');
-  if (given.type !== undefined) {
+export function insertionIndex(order: readonly Id[], position: InstancePosition | undefined | null): number {
+  if (position === undefined || position === null) return order.length;
+  const given = position as { type?: unknown; index?: unknown; beforeId?: unknown };
+  const keys = Object.keys(given);
+  if (keys.length === 0) return order.length;
+  if (keys.length > 1) bad('Give one of position_type, position_index, position_id', ErrorCode.badPositionType, 'position_type');
+  if ('type' in given) {
     if (given.type === 'first') return 0;
     if (given.type === 'last') return order.length;
-    return bad('position_type must be first or last', ErrorCode.badPositionType, 'position_type');
+    return bad(`Bad position_type "${String(given.type)}": use first or last`, ErrorCode.badPositionType, 'position_type');
   }
-  if (given.index !== undefined) {
+  if ('index' in given) {
     const index = given.index;
     if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index <= order.length) return index;
-    return bad(`position_index must be an integer from 0 to ${order.length}`, ErrorCode.badPositionIndex, 'position_index');
+    return bad(`Bad position_index ${String(index)}: use 0..${order.length}`, ErrorCode.badPositionIndex, 'position_index');
   }
-  if (given.beforeId !== undefined) {
+  if ('beforeId' in given) {
     const index = typeof given.beforeId === 'string' ? order.indexOf(given.beforeId) : -1;
     if (index >= 0) return index;
-    return bad('position_id must be the id of an instance of this workflow', ErrorCode.badPositionId, 'position_id');
+    return bad(`Bad position_id ${String(given.beforeId)}: not an instance of this workflow`, ErrorCode.badPositionId, 'position_id');
   }
-  return order.length;
+  return bad(`Unknown position "${keys[0] ?? ''}"`, ErrorCode.badPositionType, 'position_type');
 }

@@ -18,7 +18,8 @@ import { and, idEquals, scopeFilter, translateFields, translateQuery } from '../
 import type { Tx } from '../transactions.js';
 import { HIDDEN, findOne, findPage, type Context } from './context.js';
 import { MongoRunEngine } from './engine.js';
-import { appendJournal, type RunDoc } from './journal.js';
+import { check } from './checks.js';
+import { appendJournal, runChanged, type RunDoc } from './journal.js';
 
 const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
 
@@ -54,7 +55,8 @@ export class MongoRuns extends MongoRunEngine implements RunRepository {
     super(ctx);
   }
 
-  request(workflowId: Id, scope: Scope, by: Id): Promise<Run> {
+  async request(workflowId: Id, scope: Scope, by: Id): Promise<Run> {
+    check((c) => c.id('by', by, true));
     return this.ctx.tx.run(async (tx) => {
       const { Workflow, Run: Runs, Instance, Workty } = this.ctx.models;
       const workflow = await Workflow.findOne(this.workflowFilter(workflowId, scope)).session(tx.session);
@@ -73,23 +75,27 @@ export class MongoRuns extends MongoRunEngine implements RunRepository {
         workflowId: workflow._id, accountId: workflow.accountId, status: 'queued', desired: 'running',
         instances: snapshot, error: null, journalSeq: 0, created: now, started: null, ended: null, updated: now,
       });
-      await appendJournal(this.ctx, tx, run, [{ type: 'run.requested', data: { by } }]);
+      await appendJournal(this.ctx, tx, run, [{ type: 'run.requested', data: { by, instances: snapshot.length } }]);
       await run.save({ session: tx.session });
+      runChanged(tx, run, 'created');
       workflow.lastRunId = run._id;
       workflow.updated = now;
       await workflow.save();
       const reset = instances.filter((i) => i.state !== 'initial');
       if (reset.length > 0) {
         await Instance.updateMany({ _id: { $in: reset.map((i) => i._id) } }, { $set: { state: 'initial', updated: now } }, { session: tx.session });
-        for (const i of reset) tx.change('instance', 'updated', i._id, i.accountId, { state: 'initial', runId: idOut(run._id) });
+        for (const i of reset) tx.change('instance', 'updated', i._id, i.accountId, { workflowId: idOut(workflow._id), state: 'initial' });
       }
-      tx.change('run', 'created', run._id, run.accountId, { status: run.status });
       tx.change('workflow', 'updated', workflow._id, workflow.accountId, { lastRunId: idOut(run._id) });
       return runOut(plain(run));
     });
   }
 
-  command(workflowId: Id, scope: Scope, command: 'pause' | 'stop', by: Id): Promise<Run> {
+  async command(workflowId: Id, scope: Scope, command: 'pause' | 'stop', by: Id): Promise<Run> {
+    check((c) => {
+      c.oneOf('command', command, ['pause', 'stop'], true);
+      c.id('by', by, true);
+    });
     return this.ctx.tx.run(async (tx) => {
       const workflow = await this.ctx.models.Workflow.findOne(this.workflowFilter(workflowId, scope), { _id: 1 }).session(tx.session).lean();
       if (workflow === null) throw new NotFoundError('Workflow', workflowId);
@@ -135,20 +141,19 @@ export class MongoRuns extends MongoRunEngine implements RunRepository {
     return chunks.sort((a, b) => rank(a) - rank(b) || a.attempt - b.attempt || a.seq - b.seq);
   }
 
-  /** Run or resume on an active run: resumes it when paused or pausing, else ConflictError. */
+  /** Run or resume on an active run: resumes a paused (or pausing) run, else ConflictError. */
   private resume(run: RunDoc, by: Id, tx: Tx): Promise<Run> {
-    if (run.desired === 'stopped') throw new ConflictError('The run is being stopped; run the workflow again once it has stopped');
-    if (run.status !== 'paused' && run.desired !== 'paused') throw new ConflictError(`The workflow is ${run.status} already`);
+    if (run.desired !== 'paused') {
+      throw new ConflictError(run.desired === 'stopped'
+        ? 'The run is being stopped; run the workflow again once it has stopped'
+        : `The workflow is ${run.status} already`);
+    }
     run.desired = 'running';
     return this.recordCommand(run, 'resume', by, tx);
   }
 
-  private async recordCommand(run: RunDoc, command: 'pause' | 'stop' | 'resume', by: Id, tx: Tx): Promise<Run> {
-    await appendJournal(this.ctx, tx, run, [{ type: 'run.command', data: { command, by } }]);
-    run.updated = new Date();
-    await run.save();
-    tx.change('run', 'updated', run._id, run.accountId, { status: run.status, desired: run.desired });
-    return runOut(plain(run));
+  private recordCommand(run: RunDoc, command: 'pause' | 'stop' | 'resume', by: Id, tx: Tx): Promise<Run> {
+    return this.saveRun(run, [{ type: 'run.command', data: { command, by } }], tx);
   }
 
   private workflowFilter(workflowId: Id, scope: Scope): Raw {

@@ -14,9 +14,17 @@ import { findOne, findPage, hasChanges, inOrderOf, type Context } from './contex
 import { storePackage } from './packages.js';
 import { applyPropertyPatch, newProperties } from './properties.js';
 
+/** The version of a workty created without one (the SQLite adapter's default too). */
+export const DEFAULT_WORKTY_VERSION = '1.0.0';
+
 /** Whose audience a workty change concerns: templates are everyone's (null), copies their owner's. */
 export function worktyAudience(workty: { template: boolean; accountId: unknown }): unknown {
   return workty.template ? null : workty.accountId;
+}
+
+/** Records a change of a workty for its audience. */
+function worktyChanged(tx: Tx, op: 'created' | 'updated' | 'deleted', workty: { _id: unknown; template: boolean; accountId: unknown }): void {
+  tx.change('workty', op, workty._id, worktyAudience(workty), { template: workty.template });
 }
 
 export class MongoWorkties implements WorktyRepository {
@@ -43,7 +51,7 @@ export class MongoWorkties implements WorktyRepository {
         properties: newProperties(input.properties),
         price: input.price ?? 0,
         discountPercent: input.discountPercent ?? 0,
-        version: input.version ?? '',
+        version: input.version ?? DEFAULT_WORKTY_VERSION,
         package: null,
         created: now,
         updated: now,
@@ -53,7 +61,7 @@ export class MongoWorkties implements WorktyRepository {
         doc.package = await storePackage(this.ctx, tx, input.packageBytes);
       }
       await doc.save({ session: tx.session });
-      tx.change('workty', 'created', doc._id, worktyAudience(doc));
+      worktyChanged(tx, 'created', doc);
       return worktyOut(plain(doc));
     });
   }
@@ -94,7 +102,7 @@ export class MongoWorkties implements WorktyRepository {
       if (previousPackage !== null && previousPackage !== (doc.package?.hash ?? null)) {
         await dropUnusedPackages(this.ctx, tx, [previousPackage]);
       }
-      tx.change('workty', 'updated', doc._id, worktyAudience(doc));
+      worktyChanged(tx, 'updated', doc);
       return worktyOut(plain(doc));
     });
   }
@@ -109,7 +117,7 @@ export class MongoWorkties implements WorktyRepository {
       }
       await Workty.deleteOne({ _id: doc._id }, { session: tx.session });
       if (doc.package) await dropUnusedPackages(this.ctx, tx, [doc.package.hash]);
-      tx.change('workty', 'deleted', doc._id, worktyAudience(doc));
+      worktyChanged(tx, 'deleted', doc);
     });
   }
 
@@ -137,7 +145,7 @@ export class MongoWorkties implements WorktyRepository {
       change(doc.properties);
       doc.updated = new Date();
       await doc.save();
-      tx.change('workty', 'updated', doc._id, worktyAudience(doc));
+      worktyChanged(tx, 'updated', doc);
       return worktyOut(plain(doc));
     });
   }
