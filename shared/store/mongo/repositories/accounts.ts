@@ -15,6 +15,11 @@ import { worktyAudience } from './workties.js';
 
 type AccountDoc = HydratedDocument<AccountRecord>;
 
+/** Each role once (a list given twice the same role means it once); anything else is left to validation. */
+function distinct<T>(values: T[]): T[] {
+  return Array.isArray(values) ? [...new Set(values)] : values;
+}
+
 export class MongoAccounts implements AccountRepository {
   constructor(private readonly ctx: Context) {}
 
@@ -27,7 +32,7 @@ export class MongoAccounts implements AccountRepository {
         emailKey: typeof input.email === 'string' ? emailKey(input.email) : undefined,
         passwordHash: input.passwordHash,
         credentialsVersion: 1,
-        aclRoleNames: input.aclRoleNames,
+        aclRoleNames: distinct(input.aclRoleNames),
         amount: input.amount ?? 0,
         removed: false,
         removedDate: null,
@@ -59,11 +64,11 @@ export class MongoAccounts implements AccountRepository {
         doc.email = patch.email;
         if (typeof patch.email === 'string') doc.emailKey = emailKey(patch.email);
       }
-      if (patch.passwordHash !== undefined) {
+      if (patch.passwordHash !== undefined && patch.passwordHash !== doc.passwordHash) {
         doc.passwordHash = patch.passwordHash;
         credentialsChanged = true;
       }
-      if (patch.aclRoleNames !== undefined) doc.aclRoleNames = patch.aclRoleNames;
+      if (patch.aclRoleNames !== undefined) doc.set('aclRoleNames', distinct(patch.aclRoleNames));
       if (patch.amount !== undefined) doc.amount = patch.amount;
       if (patch.removed !== undefined && patch.removed !== doc.removed) {
         doc.removed = patch.removed;

@@ -10,6 +10,7 @@
  */
 import type { Model, Types } from 'mongoose';
 import type { EntityKind } from '../../../domain/model.js';
+import { NotFoundError } from '../../../domain/errors.js';
 import { ACTIVE_RUN_STATUSES } from '../../../domain/states.js';
 import { idOut, type Raw } from '../convert.js';
 import type { Tx } from '../transactions.js';
@@ -19,6 +20,11 @@ import type { Context } from './context.js';
 export async function guard<R>(model: Model<R>, id: Types.ObjectId, tx: Tx): Promise<boolean> {
   const result = await model.updateOne({ _id: { $eq: id } } as Raw, { $inc: { guard: 1 } } as Raw, { session: tx.session });
   return result.matchedCount === 1;
+}
+
+/** The owner of a new document must exist; guarded, so that a concurrent purge conflicts. */
+export async function requireOwner(ctx: Context, tx: Tx, accountId: Types.ObjectId): Promise<void> {
+  if (!(await guard(ctx.models.Account, accountId, tx))) throw new NotFoundError('Account', accountId.toHexString());
 }
 
 /** Deletes runs matching `filter` with their journal and captured output. */

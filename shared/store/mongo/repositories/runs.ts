@@ -21,7 +21,8 @@ import { MongoRunEngine } from './engine.js';
 import { check } from './checks.js';
 import { appendJournal, runChanged, type RunDoc } from './journal.js';
 
-const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
+/** The active run of a workflow (a fresh filter each time: mongoose casts filters in place). */
+const activeRunOf = (workflowId: Types.ObjectId): Raw => ({ workflowId, status: { $in: [...ACTIVE_RUN_STATUSES] } });
 
 /** The instances frozen into a new run, in workflow order; ConflictError when one cannot run. */
 export function snapshotInstances(order: readonly Id[], instances: readonly InstanceRecord[], workties: ReadonlyMap<Id, WorktyRecord>): RunInstanceRecord[] {
@@ -61,7 +62,7 @@ export class MongoRuns extends MongoRunEngine implements RunRepository {
       const { Workflow, Run: Runs, Instance, Workty } = this.ctx.models;
       const workflow = await Workflow.findOne(this.workflowFilter(workflowId, scope)).session(tx.session);
       if (workflow === null) throw new NotFoundError('Workflow', workflowId);
-      const active = await Runs.findOne({ workflowId: workflow._id, status: ACTIVE }).session(tx.session);
+      const active = await Runs.findOne(activeRunOf(workflow._id)).session(tx.session);
       if (active !== null) return this.resume(active, by, tx);
 
       const instances = await Instance.find({ workflowId: workflow._id }).session(tx.session).lean();
@@ -99,7 +100,7 @@ export class MongoRuns extends MongoRunEngine implements RunRepository {
     return this.ctx.tx.run(async (tx) => {
       const workflow = await this.ctx.models.Workflow.findOne(this.workflowFilter(workflowId, scope), { _id: 1 }).session(tx.session).lean();
       if (workflow === null) throw new NotFoundError('Workflow', workflowId);
-      const run = await this.ctx.models.Run.findOne({ workflowId: workflow._id, status: ACTIVE }).session(tx.session);
+      const run = await this.ctx.models.Run.findOne(activeRunOf(workflow._id)).session(tx.session);
       if (run === null) throw new ConflictError(`The workflow has no active run to ${command}`);
       if (run.desired === 'stopped') throw new ConflictError('The run is being stopped already');
       if (command === 'pause' && run.desired === 'paused') throw new ConflictError('The run is paused already');

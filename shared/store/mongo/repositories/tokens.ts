@@ -4,9 +4,9 @@ import type { Id } from '../../../domain/ids.js';
 import type { Token, TokenCredentials } from '../../../domain/model.js';
 import type { ListQuery, Page, Scope } from '../../../domain/query.js';
 import type { NewToken, TokenRepository } from '../../port.js';
-import { plain, toObjectId, tokenOut, type Raw } from '../convert.js';
+import { plain, tokenOut, type Raw } from '../convert.js';
 import { and, idEquals, scopeFilter, translateQuery } from '../query.js';
-import { guard } from './cascade.js';
+import { requireOwner } from './cascade.js';
 import { HIDDEN, findOne, findPage, type Context } from './context.js';
 
 export class MongoTokens implements TokenRepository {
@@ -14,13 +14,12 @@ export class MongoTokens implements TokenRepository {
 
   create(input: NewToken): Promise<Token> {
     return this.ctx.tx.run(async (tx) => {
-      const accountId = toObjectId(input.accountId);
-      if (accountId === null || !(await guard(this.ctx.models.Account, accountId, tx))) {
-        throw new NotFoundError('Account', String(input.accountId));
-      }
       const doc = new this.ctx.models.Token({
-        accountId, name: input.name ?? '', tokenHash: input.tokenHash, expires: input.expires, revoked: false, created: new Date(),
+        accountId: input.accountId, name: input.name ?? '', tokenHash: input.tokenHash, expires: input.expires, revoked: false,
+        created: new Date(),
       });
+      await doc.validate();
+      await requireOwner(this.ctx, tx, doc.accountId);
       await doc.save({ session: tx.session });
       tx.change('token', 'created', doc._id, doc.accountId);
       return tokenOut(plain(doc));

@@ -4,9 +4,9 @@ import type { Id } from '../../../domain/ids.js';
 import type { Workflow } from '../../../domain/model.js';
 import type { ListQuery, Page, Scope } from '../../../domain/query.js';
 import type { NewWorkflow, WorkflowPatch, WorkflowRepository } from '../../port.js';
-import { plain, toObjectId, workflowOut, type Raw } from '../convert.js';
+import { plain, workflowOut, type Raw } from '../convert.js';
 import { and, idEquals, scopeFilter, translateFields, translateQuery } from '../query.js';
-import { deleteWorkflows, guard, hasActiveRun } from './cascade.js';
+import { deleteWorkflows, hasActiveRun, requireOwner } from './cascade.js';
 import { findOne, findPage, hasChanges, type Context } from './context.js';
 
 export class MongoWorkflows implements WorkflowRepository {
@@ -14,14 +14,13 @@ export class MongoWorkflows implements WorkflowRepository {
 
   create(input: NewWorkflow): Promise<Workflow> {
     return this.ctx.tx.run(async (tx) => {
-      const accountId = toObjectId(input.accountId);
-      if (accountId === null || !(await guard(this.ctx.models.Account, accountId, tx))) {
-        throw new NotFoundError('Account', String(input.accountId));
-      }
       const now = new Date();
       const doc = new this.ctx.models.Workflow({
-        accountId, name: input.name, desc: input.desc ?? '', worktiesInstancesIds: [], lastRunId: null, created: now, updated: now,
+        accountId: input.accountId, name: input.name, desc: input.desc ?? '', worktiesInstancesIds: [], lastRunId: null,
+        created: now, updated: now,
       });
+      await doc.validate();
+      await requireOwner(this.ctx, tx, doc.accountId);
       await doc.save({ session: tx.session });
       tx.change('workflow', 'created', doc._id, doc.accountId);
       return workflowOut(plain(doc));

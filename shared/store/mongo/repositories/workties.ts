@@ -5,11 +5,11 @@ import type { Id } from '../../../domain/ids.js';
 import type { Workty } from '../../../domain/model.js';
 import type { ListQuery, Page, Scope } from '../../../domain/query.js';
 import type { NewWorkty, PropertyInput, PropertyPatch, WorktyPatch, WorktyRepository, WorktyScope } from '../../port.js';
-import { idOut, plain, toObjectId, toObjectIds, worktyOut, type Raw } from '../convert.js';
+import { idOut, plain, toObjectIds, worktyOut, type Raw } from '../convert.js';
 import type { PropertyRecord } from '../models/embedded.js';
 import { and, idEquals, scopeFilter, translateFields, translateQuery, worktyScopeFilter } from '../query.js';
 import type { Tx } from '../transactions.js';
-import { dropUnusedPackages, guard } from './cascade.js';
+import { dropUnusedPackages, requireOwner } from './cascade.js';
 import { findOne, findPage, hasChanges, inOrderOf, type Context } from './context.js';
 import { storePackage } from './packages.js';
 import { applyPropertyPatch, newProperties } from './properties.js';
@@ -32,15 +32,11 @@ export class MongoWorkties implements WorktyRepository {
 
   create(input: NewWorkty): Promise<Workty> {
     return this.ctx.tx.run(async (tx) => {
-      const accountId = toObjectId(input.accountId);
-      if (accountId === null || !(await guard(this.ctx.models.Account, accountId, tx))) {
-        throw new NotFoundError('Account', String(input.accountId));
-      }
       const now = new Date();
       const doc = new this.ctx.models.Workty({
         name: input.name,
         desc: input.desc ?? '',
-        accountId,
+        accountId: input.accountId,
         template: input.template ?? false,
         templateId: null,
         typeId: input.typeId,
@@ -57,6 +53,7 @@ export class MongoWorkties implements WorktyRepository {
         updated: now,
       });
       await doc.validate();
+      await requireOwner(this.ctx, tx, doc.accountId);
       if (input.packageBytes !== undefined && input.packageBytes !== null) {
         doc.package = await storePackage(this.ctx, tx, input.packageBytes);
       }
