@@ -33,6 +33,14 @@ export async function openStore(location: StoreLocation, logger: Logger): Promis
     return openMongoStore({ url: location.mongodbUrl, logger });
   }
   mkdirSync(location.dataDir, { recursive: true, mode: 0o700 });
-  const { openSqliteStore } = await import('./sqlite/index.js');
+  // The SQLite adapter lives on another branch until merge: a path in a variable keeps tsc from
+  // resolving it here (the lead turns this back into a plain import when both adapters are merged).
+  const sqliteModule = './sqlite/index.js';
+  const { openSqliteStore } = (await import(sqliteModule)) as SqliteAdapterModule;
   return openSqliteStore({ file: sqliteFile(location.dataDir), logger });
+}
+
+/** What `./sqlite/index.js` exports. */
+interface SqliteAdapterModule {
+  openSqliteStore(options: { file: string; logger: Logger }): Promise<Store>;
 }
