@@ -19,28 +19,12 @@ export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'workty.sqlite');
 }
 
-/** What the MongoDB adapter module exports (typed here so that this file compiles without it). */
-interface MongoAdapterModule {
-  openMongoStore(options: { url: string; logger: Logger }): Promise<Store>;
-}
-
-/** In a variable so that tsc does not resolve it: the adapter lives on its own branch until merged. */
-const MONGO_ADAPTER = './mongo/index.js';
-
 export async function openStore(location: StoreLocation, logger: Logger): Promise<Store> {
   if (location.mongodbUrl !== undefined) {
-    const { openMongoStore } = (await import(MONGO_ADAPTER)) as MongoAdapterModule;
+    const { openMongoStore } = await import('./mongo/index.js');
     return openMongoStore({ url: location.mongodbUrl, logger });
   }
   mkdirSync(location.dataDir, { recursive: true, mode: 0o700 });
-  // The SQLite adapter lives on another branch until merge: a path in a variable keeps tsc from
-  // resolving it here (the lead turns this back into a plain import when both adapters are merged).
-  const sqliteModule = './sqlite/index.js';
-  const { openSqliteStore } = (await import(sqliteModule)) as SqliteAdapterModule;
+  const { openSqliteStore } = await import('./sqlite/index.js');
   return openSqliteStore({ file: sqliteFile(location.dataDir), logger });
-}
-
-/** What `./sqlite/index.js` exports. */
-interface SqliteAdapterModule {
-  openSqliteStore(options: { file: string; logger: Logger }): Promise<Store>;
 }
