@@ -20,7 +20,7 @@ import type { Store } from '../shared/store/port.js';
 import { Authenticator } from './auth/authenticator.js';
 import { LoginThrottle } from './auth/throttle.js';
 import { SupervisorProbe } from './health.js';
-import { installErrorHandler } from './http/errors.js';
+import { installErrorHandler } from './http/error-handler.js';
 import { methodOverride } from './http/method-override.js';
 import { buildOpenApi } from './http/openapi.js';
 import { installRequestLog } from './http/request-log.js';

@@ -1,15 +1,12 @@
 /**
- * The one place where errors become HTTP responses (API.md "Status codes and errors"): DomainErrors
+ * The one mapping of errors to HTTP responses (API.md "Status codes and errors"): DomainErrors
  * from the domain and the store, restify's own errors (unknown route, method not allowed, ...) and
  * anything unexpected all leave as `{"error": {code, message, error_link, errors?}}`.
  */
-import type { Request, Response, Server } from 'restify';
 import {
-  BadRequestError, DomainError, ErrorCode, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError,
+  BadRequestError, DomainError, ErrorCode, TooManyRequestsError, UnauthorizedError,
 } from '../../shared/domain/errors.js';
 import type { FieldError } from '../../shared/domain/errors.js';
-import type { Logger } from '../../shared/log.js';
-import { sendJson } from './send.js';
 
 /** The realm of the `WWW-Authenticate` challenge. */
 export const AUTH_REALM = 'workty';
@@ -78,27 +75,6 @@ export function toErrorResponse(error: unknown): ErrorResponse & { internal: boo
     return { status: error.statusCode, body: body(code, message), headers: {}, internal: false };
   }
   return { status: 500, body: body(ErrorCode.invalidInput, 'Internal error'), headers: {}, internal: true };
-}
-
-/**
- * Installs the error handler on the server: every error that reaches restify (from `next(err)`,
- * the router, or a pre handler) is answered here, once.
- */
-export function installErrorHandler(server: Server, logger: Logger): void {
-  server.on('restifyError', (req: Request, res: Response, error: unknown, done: () => void) => {
-    const response = toErrorResponse(error);
-    if (response.internal) {
-      logger.error({ err: error, method: req.method, route: req.getRoute()?.path }, 'request failed');
-    }
-    if (!res.headersSent) {
-      if (response.status === 413 || error instanceof PayloadTooLargeError) {
-        // The rest of an oversized body is not read: the connection cannot be reused.
-        res.setHeader('Connection', 'close');
-      }
-      sendJson(req, res, response.status, response.body, response.headers);
-    }
-    done();
-  });
 }
 
 /** 415: a body that is not JSON (HTTP-only, so it lives here rather than in the domain). */

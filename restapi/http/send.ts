@@ -3,25 +3,20 @@
  * and `Location` URLs built from the request's own host.
  */
 import type { Request, Response } from 'restify';
+import { readRawQuery } from './query.js';
 
 export const API_PREFIX = '/api/v1';
 
-const PRETTY = Symbol('workty.pretty');
-type WithPretty = Request & { [PRETTY]?: boolean };
-
-/** True unless the query says `pretty=false` (or `0`); read from the raw URL so errors honour it too. */
+/** True unless the query says `pretty=false` (or `0`); errors honour it too, even for a bad query. */
 export function wantsPretty(req: Request): boolean {
-  const cached = (req as WithPretty)[PRETTY];
-  if (cached !== undefined) return cached;
-  const url = req.url ?? '';
-  const at = url.indexOf('?');
-  let pretty = true;
-  if (at >= 0) {
-    const value = new URLSearchParams(url.slice(at + 1)).get('pretty');
-    pretty = !(value === 'false' || value === '0');
+  let value: string | undefined;
+  try {
+    value = readRawQuery(req).pretty;
+  } catch {
+    const url = req.url ?? '';
+    value = /[?&]pretty=(?:false|0)(?:&|$)/.test(url) ? 'false' : undefined;
   }
-  (req as WithPretty)[PRETTY] = pretty;
-  return pretty;
+  return !(value === 'false' || value === '0');
 }
 
 export function serialise(req: Request, body: unknown): string {

@@ -100,7 +100,7 @@ describe('REST workflows', () => {
       for (const query of [
         'bogus=1', 'name[$ne]=x', 'name[$regex]=.*', 'page_num=0', 'page_num=abc', 'per_page=1001', 'per_page=0', 'sort=bogus',
         'sort=worktiesInstancesIds', 'fields=bogus', 'embed=bogus', 'count=maybe', 'name=a&name=b', 'accountId=not-an-id',
-        'worktiesInstancesIds=x', 'per_page=99999999999999999999', 'page_num=1.5',
+        'worktiesInstancesIds=x', 'per_page=99999999999999999999', 'page_num=1.5', 'name=%E0%A4%A', '__proto__=x',
       ]) {
         expectError(await owner.api.get(`/workflows?${query}`), 400, 1);
       }
