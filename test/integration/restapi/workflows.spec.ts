@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { dictionaryEntryId } from '../../../shared/domain/dictionaries.js';
 import { expectError, expectStatus } from '../../lib/api-assert.js';
-import { startTestRestApi, uniqueName } from '../../lib/restapi.js';
+import { startTestRestApi } from '../../lib/restapi.js';
 import type { TestRestApi, TestUser } from '../../lib/restapi.js';
 import { ownWorkty, workflowWith } from '../../lib/rest-fixtures.js';
 
