@@ -56,12 +56,12 @@ function orderClause(spec: ListSpec, q: NormalisedQuery): string {
 export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: NormalisedQuery): { rows: Row[]; total: number | null } {
   const where = whereClause(spec, q);
   return ctx.read(() => {
-    const rows = ctx.db
-      .prepare(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} LIMIT ? OFFSET ?`)
+    const rows = ctx
+      .built(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} LIMIT ? OFFSET ?`)
       .all(...where.params, q.perPage, (q.pageNum - 1) * q.perPage) as Row[];
     let total: number | null = null;
     if (q.count) {
-      const counted = ctx.db.prepare(`SELECT COUNT(*) AS n FROM ${spec.table} ${where.sql}`).get(...where.params) as { n: number };
+      const counted = ctx.built(`SELECT COUNT(*) AS n FROM ${spec.table} ${where.sql}`).get(...where.params) as { n: number };
       total = counted.n;
     }
     return { rows, total };
@@ -72,10 +72,20 @@ export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: Normalise
 export function listPage<Row, Doc extends object>(
   ctx: SqliteContext, spec: ListSpec, query: ListQuery | undefined, toDoc: (row: Row) => Doc,
 ): Page<Doc> {
+  return listPageOf(ctx, spec, query, (rows: Row[]) => rows.map(toDoc));
+}
+
+/**
+ * As `listPage`, with a mapper that sees the whole page at once (to fetch what the rows reference in
+ * one query rather than one per row) and the projection (to skip what will not be returned).
+ */
+export function listPageOf<Row, Doc extends object>(
+  ctx: SqliteContext, spec: ListSpec, query: ListQuery | undefined, toDocs: (rows: Row[], fields: string[] | null) => Doc[],
+): Page<Doc> {
   const q = normaliseQuery(spec.entity, query);
   return ctx.read(() => {
     const { rows, total } = selectPage<Row>(ctx, spec, q);
-    return { items: rows.map((row) => project(toDoc(row), q.fields)), total };
+    return { items: toDocs(rows, q.fields).map((doc) => project(doc, q.fields)), total };
   });
 }
 
