@@ -224,16 +224,20 @@ export class FakeSupervisor extends EventEmitter {
   private servePackage(hash: string, authorization: string | undefined, res: import('node:http').ServerResponse): void {
     this.packageRequests.push({ hash, authorization });
     const expected = `Basic ${Buffer.from(`${this.deviceId}:${this.secret}`).toString('base64')}`;
+    // Not chained: restify, once loaded in the same process, patches writeHead to return nothing.
     if (authorization !== expected) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad credentials"}');
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":"bad credentials"}');
       return;
     }
     const bytes = this.packages.get(hash);
     if (bytes === undefined) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such package"}');
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":"no such package"}');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': bytes.length }).end(bytes);
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': bytes.length });
+    res.end(bytes);
   }
 }
 
