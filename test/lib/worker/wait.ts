@@ -6,8 +6,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Poll this often. @default 20 */
   intervalMs?: number;
-  /** Said when it times out. */
-  what?: string;
+  /** Said when it times out (a function to describe the state at that moment). */
+  what?: string | (() => string);
 }
 
 /** Polls `condition` until it returns a truthy value (returned), or throws after the timeout. */
@@ -16,7 +16,10 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
   for (;;) {
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'a condition'}`);
+    if (Date.now() > deadline) {
+      const what = typeof options.what === 'function' ? options.what() : options.what;
+      throw new Error(`timed out waiting for ${what ?? 'a condition'}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
   }
 }
