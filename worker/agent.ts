@@ -18,6 +18,7 @@ import type { Cancel, Dispatch, DispatchAck } from '../shared/protocol/worker.js
 import type { Attempt } from './attempts/attempt.js';
 import { finishedReport } from './attempts/attempt.js';
 import type { AttemptManager } from './attempts/manager.js';
+import type { FolderLock } from './folder-lock.js';
 import type { SupervisorLink, WorkerSocket } from './connection/link.js';
 import type { LeaseRenewer } from './leases.js';
 import type { Outbox } from './outbox/outbox.js';
@@ -34,6 +35,8 @@ export interface AgentParts {
   shutdownGraceMs: number;
   killGraceMs: number;
   ackTimeoutMs: number;
+  /** This worker's hold on its folder, released last. */
+  folderLock: FolderLock;
 }
 
 export class WorkerAgent extends EventEmitter<{ closing: []; closed: [] }> {
@@ -128,6 +131,7 @@ export class WorkerAgent extends EventEmitter<{ closing: []; closed: [] }> {
     });
     await step(logger, 'close the outbox', () => outbox.close());
     await step(logger, 'close connections', async () => this.parts.httpsAgent.destroy());
+    await step(logger, 'release the folder', async () => this.parts.folderLock.release());
     logger.info('worker stopped');
     this.emit('closed');
   }

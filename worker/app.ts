@@ -1,7 +1,7 @@
 /**
  * Composition root of the worker daemon, used by main.ts and by tests. Builds the parts in the order
  * they depend on each other, recovering what a previous run left:
- * folders → orphaned tasks killed, old working folders removed → outbox (recovered) → interrupted
+ * folders → folder lock → orphaned tasks killed, old working folders removed → outbox (recovered) → interrupted
  * attempts reported → board facts → trust → package cache → attempts → link, sender, leases → agent.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { normaliseFingerprint, trustAgent } from './connection/trust.js';
 import { killOrphans } from './executor/process-tree.js';
 import { BoardFacts } from './facts/facts.js';
 import { LeaseRenewer } from './leases.js';
+import { FolderLockedError, lockFolder, type FolderLock } from './folder-lock.js';
 import { Outbox } from './outbox/outbox.js';
 import { ReportSender } from './outbox/sender.js';
 import { PackageCache } from './packages/cache.js';
@@ -66,9 +67,28 @@ export async function createWorkerApp(config: WorkerConfig, logger: Logger, over
       throw new WorkerSetupError('WORKTY_SUPERVISOR_FINGERPRINT must be a SHA-256 fingerprint: 64 hexadecimal digits, e.g. AB:CD:… as `openssl x509 -fingerprint -sha256` prints it');
     }
   }
-  const env = overrides.env ?? process.env;
   const folders = workerFolders(config.workerDir);
   for (const dir of Object.values(folders)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let lock: FolderLock;
+  try {
+    lock = lockFolder(folders.root);
+  } catch (error) {
+    if (error instanceof FolderLockedError) throw new WorkerSetupError(error.message);
+    throw error;
+  }
+  try {
+    return await compose(config, logger, overrides, folders, lock, { deviceId, deviceSecret });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function compose(
+  config: WorkerConfig, logger: Logger, overrides: WorkerAppOverrides, folders: ReturnType<typeof workerFolders>, lock: FolderLock,
+  { deviceId, deviceSecret }: { deviceId: string; deviceSecret: string },
+): Promise<WorkerAgent> {
+  const env = overrides.env ?? process.env;
   prepareWorkRoot(folders.work, logger);
 
   const outbox = await Outbox.open({
@@ -129,7 +149,7 @@ export async function createWorkerApp(config: WorkerConfig, logger: Logger, over
   const leases = new LeaseRenewer(link, { held: () => attempts.heldKeys(), onLost: (keys) => attempts.lose(keys), logger });
   agent = new WorkerAgent({
     link, outbox, sender, leases, attempts, httpsAgent, logger,
-    shutdownGraceMs: config.shutdownGraceMs, killGraceMs: config.killGraceMs, ackTimeoutMs: config.ackTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs, killGraceMs: config.killGraceMs, ackTimeoutMs: config.ackTimeoutMs, folderLock: lock,
   });
   const current = facts.current();
   logger.info({

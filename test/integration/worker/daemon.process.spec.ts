@@ -123,6 +123,15 @@ describe('worker daemon as a process: start, signals, crash recovery', function 
     expect(daemon.output()).not.to.contain('some-device-secret');
   });
 
+  it('refuses to share its folder with a running worker (exit 2)', async () => {
+    const first = start();
+    await first.ready;
+    const second = start();
+    expect((await second.exited).code).to.equal(2);
+    expect(second.output()).to.contain(`another worker (pid ${first.child.pid}) uses`);
+    expect(first.child.exitCode).to.equal(null);
+  });
+
   it('refuses to start without its device credential, or with a bad setting (exit 2)', async () => {
     const noSecret = start({ WORKTY_DEVICE_SECRET: '' });
     expect((await noSecret.exited).code).to.equal(2);
