@@ -127,8 +127,7 @@ async function compose(
     },
     { slots: facts.slots, logger },
   );
-  const interrupted = attempts.reportInterrupted();
-  if (interrupted > 0) logger.warn({ attempts: interrupted }, 'attempts interrupted by the previous stop of the worker are reported as failed');
+  attempts.reportInterrupted();
 
   let agent: WorkerAgent | null = null;
   const link = new SupervisorLink({

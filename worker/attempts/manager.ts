@@ -128,6 +128,8 @@ export class AttemptManager extends EventEmitter<{ settled: [Attempt] }> {
     let n = 0;
     for (const row of this.deps.outbox.attempts()) {
       if (row.finished) continue;
+      this.options.logger.warn({ runId: row.key.runId, instanceId: row.key.instanceId, attempt: row.key.attempt, pid: row.pid },
+        'attempt interrupted by the previous stop of the worker; reported as failed');
       this.deps.outbox.append(row.key, finishedReport({
         outcome: 'failed', exitCode: null, signal: null, result: null, retryable: true,
         error: 'the worker stopped while the attempt ran (crash or power loss); its process was killed when the worker started again',

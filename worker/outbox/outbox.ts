@@ -93,7 +93,7 @@ export class Outbox extends EventEmitter<{ durable: [number] }> {
 
   /**
    * Reads what a previous run left (skipping torn or corrupt lines), then rewrites it compacted.
-   * Attempts it tracked without a `finished` report are listed by `unfinished()`.
+   * Attempts it tracked without a `finished` report are among `attempts()` (with `finished: false`).
    */
   static async open(options: OutboxOptions): Promise<Outbox> {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
