@@ -105,7 +105,13 @@ export class WorkerAgent extends EventEmitter<{ closing: []; closed: [] }> {
     logger.info({ running: attempts.size, graceMs: this.forced ? 0 : this.parts.shutdownGraceMs }, 'worker shutting down');
     await step(logger, 'announce draining', async () => {
       attempts.drain();
-      if (link.session !== null) await link.request('draining');
+      if (link.session === null) return;
+      try {
+        await link.request('draining');
+      } catch (error) {
+        // The supervisor may be stopping at the same moment (npm start stops every role together).
+        logger.info({ error: (error as Error).message }, 'could not tell the supervisor this worker is draining');
+      }
     });
     let stopped: Attempt[] = [];
     await step(logger, 'finish or stop attempts', async () => {
