@@ -96,13 +96,16 @@ export function attachClientApi(io: Server, deps: ClientApiDeps): ClientApi {
     const known = new Set<string>();
     for (const request of requests[context]) {
       known.add(request.event);
-      socket.on(request.event, (payload: unknown, ack: unknown) => track(serve(context, socket, request, payload, ack)));
+      socket.on(request.event, (...args: unknown[]) => {
+        const [payload, ack] = requestArgs(args);
+        track(serve(context, socket, request, payload, ack));
+      });
     }
     // A request nobody serves still gets an answer rather than silence.
     socket.onAny((event: string, ...args: unknown[]) => {
       if (known.has(event)) return;
-      const ack = args[args.length - 1];
-      const requestId = requestIdOf(args[0]);
+      const [payload, ack] = requestArgs(args);
+      const requestId = requestIdOf(payload);
       const error = new NotFoundError(`Event ${event} on ${socket.nsp.name}`);
       reply(context, socket, event, ack, failure(error, requestId).ack);
     });
@@ -153,4 +156,10 @@ export function attachClientApi(io: Server, deps: ClientApiDeps): ClientApi {
       return closing;
     },
   };
+}
+
+/** `(payload, ack)`, `(ack)` (a request without payload) or `(payload)` (without acknowledgement). */
+function requestArgs(args: unknown[]): [unknown, unknown] {
+  if (args.length === 1 && typeof args[0] === 'function') return [undefined, args[0]];
+  return [args[0], args[1]];
 }
