@@ -156,9 +156,13 @@ export type ChangeOp = 'created' | 'updated' | 'deleted';
 interface Broadcast {
   err: null;
   op: ChangeOp;
+  event?: undefined;
 }
-/** The answer to a request sent without an acknowledgement callback, on `<prefix>changed`. */
-export type NoAckReply = Ack<Record<string, unknown>> & { event: string };
+/**
+ * The answer to a request sent without an acknowledgement callback, on `<prefix>changed`: the
+ * acknowledgement it would have had, with `event` naming the request (`op` tells broadcasts apart).
+ */
+export type NoAckReply = Ack<Record<string, unknown>> & { event: string; op?: undefined };
 
 // ---------------------------------------------------------------------------------------------
 // /accounts
