@@ -72,10 +72,20 @@ export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: Normalise
 export function listPage<Row, Doc extends object>(
   ctx: SqliteContext, spec: ListSpec, query: ListQuery | undefined, toDoc: (row: Row) => Doc,
 ): Page<Doc> {
+  return listPageOf(ctx, spec, query, (rows: Row[]) => rows.map(toDoc));
+}
+
+/**
+ * As `listPage`, with a mapper that sees the whole page at once (to fetch what the rows reference in
+ * one query rather than one per row) and the projection (to skip what will not be returned).
+ */
+export function listPageOf<Row, Doc extends object>(
+  ctx: SqliteContext, spec: ListSpec, query: ListQuery | undefined, toDocs: (rows: Row[], fields: string[] | null) => Doc[],
+): Page<Doc> {
   const q = normaliseQuery(spec.entity, query);
   return ctx.read(() => {
     const { rows, total } = selectPage<Row>(ctx, spec, q);
-    return { items: rows.map((row) => project(toDoc(row), q.fields)), total };
+    return { items: toDocs(rows, q.fields).map((doc) => project(doc, q.fields)), total };
   });
 }
 

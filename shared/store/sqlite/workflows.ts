@@ -6,9 +6,9 @@ import { project, scopeAccount, type ListQuery, type Page, type Scope } from '..
 import { RULES } from '../../domain/rules.js';
 import type { NewWorkflow, WorkflowPatch, WorkflowRepository } from '../port.js';
 import { assertNoActiveRun, deleteWorkflowData } from './cascade.js';
-import type { SqliteContext } from './database.js';
+import { placeholders, type SqliteContext } from './database.js';
 import { assertAccountExists } from './owners.js';
-import { listPage, projection, type ListSpec } from './query.js';
+import { listPageOf, projection, type ListSpec } from './query.js';
 import { validate, type Checker } from './validate.js';
 
 export interface WorkflowRow {
@@ -35,10 +35,25 @@ export function scopedWorkflow(ctx: SqliteContext, id: Id, scope: Scope): Workfl
 
 export function toWorkflow(ctx: SqliteContext, row: WorkflowRow): Workflow {
   const ids = ctx.column('SELECT _id FROM instances WHERE workflowId = ? ORDER BY position').all(row._id) as Id[];
+  return withInstanceIds(row, ids);
+}
+
+function withInstanceIds(row: WorkflowRow, ids: Id[]): Workflow {
   return {
     _id: row._id, accountId: row.accountId, name: row.name, desc: row.desc, worktiesInstancesIds: ids,
     lastRunId: row.lastRunId, created: row.created, updated: row.updated,
   };
+}
+
+/** A page of workflows with their instance ids read in one query (none when they are not projected). */
+function toWorkflows(ctx: SqliteContext, rows: WorkflowRow[], fields: string[] | null): Workflow[] {
+  if (rows.length === 0 || (fields !== null && !fields.includes('worktiesInstancesIds'))) return rows.map((row) => withInstanceIds(row, []));
+  const byWorkflow = new Map<Id, Id[]>(rows.map((row) => [row._id, []]));
+  const instances = ctx
+    .built(`SELECT workflowId, _id FROM instances WHERE workflowId IN (${placeholders(rows.length)}) ORDER BY workflowId, position`)
+    .all(...rows.map((row) => row._id)) as Array<{ workflowId: Id; _id: Id }>;
+  for (const instance of instances) byWorkflow.get(instance.workflowId)!.push(instance._id);
+  return rows.map((row) => withInstanceIds(row, byWorkflow.get(row._id)!));
 }
 
 /** Marks the workflow changed (its instances or last run) with its change event. */
@@ -85,7 +100,7 @@ export class SqliteWorkflows implements WorkflowRepository {
       entity: 'workflow', table: 'workflows', where: tenant === null ? [] : ['accountId = ?'], params: tenant === null ? [] : [tenant],
       defaultOrder: '"created" ASC', tieBreak: '"_id" ASC',
     };
-    return listPage(this.ctx, spec, query, (row: WorkflowRow) => toWorkflow(this.ctx, row));
+    return listPageOf(this.ctx, spec, query, (rows: WorkflowRow[], fields) => toWorkflows(this.ctx, rows, fields));
   }
 
   async update(id: Id, scope: Scope, patch: WorkflowPatch): Promise<Workflow> {
