@@ -14,6 +14,7 @@
  *   `/runs` carries exactly the journal entries committed up to that change, each once.
  * - Nothing is read from the store for a change no local socket may see.
  */
+import { LRUCache } from 'lru-cache';
 import type { Namespace } from 'socket.io';
 import type { ChangeEvent, JournalEntry } from '../../shared/domain/model.js';
 import { ALL } from '../../shared/domain/query.js';
@@ -40,6 +41,9 @@ const RUN_SUMMARY_FIELDS = ['_id', 'workflowId', 'accountId', 'status', 'desired
 /** Journal entries read per page when catching up. */
 const JOURNAL_PAGE = 100;
 
+/** Instances whose latest state this process remembers from the feed (the rest are read). */
+const REMEMBERED_INSTANCE_STATES = 10_000;
+
 /** Who may see a change: one account (and admins), admins only, or everyone on the namespace. */
 type Audience = { rooms: string[] } | 'everyone';
 
@@ -54,6 +58,8 @@ export class ChangeFanout {
   private queue: Promise<void>;
   /** Per active run: the newest journal seq delivered on `/runs`. */
   private readonly journalSeen = new Map<string, number>();
+  /** Per instance: its state as of the latest change handled (changes that say nothing of it keep it). */
+  private readonly instanceStates = new LRUCache<string, InstanceState>({ max: REMEMBERED_INSTANCE_STATES });
 
   constructor(private readonly deps: FanoutDeps) {
     // Runs active now: their journal so far is history (no client is connected yet), not news.
@@ -121,7 +127,11 @@ export class ChangeFanout {
   private async instance(change: ChangeEvent): Promise<void> {
     const workflowId = stringOf(change.data.workflowId);
     if (workflowId === null) return;
-    const state = stringOf(change.data.state) as InstanceState | null;
+    // As of this change: its own state hint, else the state of the last hint (a new instance is initial).
+    const hinted = stringOf(change.data.state) as InstanceState | null;
+    const state = hinted ?? (change.op === 'created' ? 'initial' : this.instanceStates.get(change.id) ?? null);
+    if (change.op === 'deleted') this.instanceStates.delete(change.id);
+    else if (state !== null) this.instanceStates.set(change.id, state);
     await this.publish('workflows', ownerAudience(change.accountId), change, 'worktyInstance', async () => {
       const instance = await this.deps.store.instances.get(workflowId, change.id, ALL);
       return mapDoc(instance, (i) => instanceRep.toApi(state === null ? i : { ...i, state }));
