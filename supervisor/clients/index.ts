@@ -93,6 +93,9 @@ export function attachClientApi(io: Server, deps: ClientApiDeps): ClientApi {
 
   function connected(context: ClientContext, socket: ClientSocket): void {
     sessions.add(socket);
+    const { account, method } = socket.data.session;
+    log.debug({ accountId: account._id, nsp: socket.nsp.name, method }, 'client connected');
+    socket.once('disconnect', (reason) => log.debug({ accountId: account._id, nsp: socket.nsp.name, reason }, 'client disconnected'));
     const known = new Set<string>();
     for (const request of requests[context]) {
       known.add(request.event);
@@ -123,11 +126,14 @@ export function attachClientApi(io: Server, deps: ClientApiDeps): ClientApi {
         query: () => read().query ?? {},
         body: () => read().body,
       });
-      pokePeers();
+      // A write is in the feed now: read it at once here, and have the other supervisors do so.
+      if (request.useCase.permission[1] !== 'view') pokePeers();
+      log.debug({ event: request.event, accountId: caller._id }, 'client request');
       reply(context, socket, request.event, ack, { err: null, requestId, ...request.answer(result) });
     } catch (error) {
       const failed = failure(error, requestId);
       if (failed.internal) log.error({ err: error, event: request.event, nsp: socket.nsp.name }, 'client request failed');
+      else log.debug({ event: request.event, statusCode: failed.ack.err.statusCode }, 'client request refused');
       reply(context, socket, request.event, ack, failed.ack);
     }
   }
