@@ -30,6 +30,7 @@ describe('client sockets: 200 concurrent clients', function () {
   });
 
   after(async function () {
+    await t?.assertNoSecretsLeaked();
     await t?.close();
   });
 
