@@ -64,7 +64,7 @@ export async function createClientAdapter(options: ClientAdapterOptions): Promis
     let closing: Promise<void> | null = null;
     return {
       kind: 'mongodb',
-      adapter: createMongoAdapter(db.collection(MONGO_ADAPTER_COLLECTION), { addCreatedAtField: true }),
+      adapter: createMongoAdapter(db.collection(MONGO_ADAPTER_COLLECTION)),
       shared: true,
       close: () => (closing ??= client.close()),
     };
