@@ -1,0 +1,143 @@
+/**
+ * One connected worker: its socket, the facts of its hello, its slots and the attempts it holds.
+ * The engine talks to a board only through this class.
+ *
+ * INVARIANTS
+ * - `load` = attempts held + slots reserved by the dispatcher for claims under way; the dispatcher
+ *   never reserves beyond `slots`.
+ * - A session takes dispatches only after its hello (`ready`) and until it drains or disconnects.
+ * - Every change of what it can take calls `onCapacity`, so the registry's index stays exact.
+ */
+import type { Socket } from 'socket.io';
+import type { Device, DeviceFacts } from '../../shared/domain/model.js';
+import type { Logger } from '../../shared/log.js';
+import type {
+  AttemptKey, Cancel, Dispatch, DispatchAck, SupervisorToWorkerEvents, WorkerSocketData, WorkerToSupervisorEvents,
+} from '../../shared/protocol/worker.js';
+
+export type WorkerSocket = Socket<WorkerToSupervisorEvents, SupervisorToWorkerEvents, Record<string, never>, WorkerSocketData>;
+
+/** The attempt key as a map key. */
+export function attemptKeyId(key: { runId: string; instanceId: string; attempt: number }): string {
+  return `${key.runId}/${key.instanceId}/${key.attempt}`;
+}
+
+export class WorkerSession {
+  readonly deviceId: string;
+  readonly deviceName: string;
+  readonly labels: ReadonlySet<string>;
+  /** The credential this connection authenticated with (a rotation ends the connection). */
+  readonly credentialIssued: string;
+  facts: DeviceFacts | null = null;
+  runtimes: Set<string> = new Set();
+  slots = 0;
+  /** Hello done: may take dispatches. */
+  ready = false;
+  /** The worker announced a graceful shutdown: no new dispatches. */
+  draining = false;
+  closed = false;
+  /** When it was last given an attempt (ties between equally loaded workers go to the least recent). */
+  lastDispatchAt = 0;
+  readonly held = new Map<string, AttemptKey>();
+  private reserved = 0;
+
+  constructor(
+    readonly socket: WorkerSocket,
+    device: Device,
+    readonly logger: Logger,
+    /** Called on every change of what it can take; `freed` when it can take more than before. */
+    private readonly onCapacity: (session: WorkerSession, freed: boolean) => void,
+  ) {
+    this.credentialIssued = device.credentialIssued;
+    this.deviceId = device._id;
+    this.deviceName = device.name;
+    this.labels = new Set(device.labels);
+  }
+
+  get load(): number {
+    return this.held.size + this.reserved;
+  }
+
+  get free(): number {
+    return this.slots - this.load;
+  }
+
+  /** Can take a new attempt now. */
+  get available(): boolean {
+    return this.ready && !this.draining && !this.closed && this.free > 0;
+  }
+
+  greet(facts: DeviceFacts): void {
+    this.facts = facts;
+    this.runtimes = new Set(facts.runtimes);
+    this.slots = Math.max(0, Math.floor(facts.slots));
+    this.ready = true;
+    this.onCapacity(this, true);
+  }
+
+  reserve(): void {
+    this.reserved += 1;
+    this.onCapacity(this, false);
+  }
+
+  unreserve(): void {
+    this.reserved = Math.max(0, this.reserved - 1);
+    this.onCapacity(this, true);
+  }
+
+  hold(key: AttemptKey): void {
+    this.held.set(attemptKeyId(key), key);
+    this.onCapacity(this, false);
+  }
+
+  unhold(key: { runId: string; instanceId: string; attempt: number }): boolean {
+    const had = this.held.delete(attemptKeyId(key));
+    if (had) this.onCapacity(this, true);
+    return had;
+  }
+
+  holds(key: { runId: string; instanceId: string; attempt: number }): boolean {
+    return this.held.has(attemptKeyId(key));
+  }
+
+  /** The board declined for want of a slot: believe it has no more than `slots` until its next hello. */
+  limitSlots(slots: number): void {
+    this.slots = Math.min(this.slots, Math.max(0, slots));
+    this.onCapacity(this, false);
+  }
+
+  drain(): void {
+    this.draining = true;
+    this.onCapacity(this, false);
+  }
+
+  /** Sends an attempt; resolves with the worker's answer, or null when none came in time. */
+  async dispatch(dispatch: Dispatch, timeoutMs: number): Promise<DispatchAck | null> {
+    this.lastDispatchAt = Date.now();
+    try {
+      return await this.socket.timeout(timeoutMs).emitWithAck('dispatch', dispatch);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks the worker to kill an attempt; its `finished` report says when it is gone. */
+  cancel(cancel: Cancel, timeoutMs: number): void {
+    this.socket.timeout(timeoutMs).emit('cancel', cancel, (error: Error | null) => {
+      if (error) this.logger.debug({ key: cancel.key }, 'cancel not acknowledged in time');
+    });
+  }
+
+  /** Closes the connection; the worker reconnects unless told otherwise by a refused handshake. */
+  disconnect(reason: string): void {
+    this.logger.info({ reason }, 'disconnecting worker');
+    this.markClosed();
+    this.socket.disconnect(true);
+  }
+
+  markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onCapacity(this, false);
+  }
+}
