@@ -1,0 +1,288 @@
+/**
+ * The engine's verbs on runs. Each is one write transaction that checks its precondition first
+ * (compare-and-set on a status or state, the lease token, the report's sequence number) and returns
+ * null when the precondition no longer holds, so that several supervisors may race on the same run
+ * and exactly one of them wins each step.
+ *
+ * INVARIANTS
+ * - A report changes an attempt only while the attempt is live (`dispatched` or `running`), only with
+ *   the attempt's lease token, and only with a seq above the last applied one: duplicates and stale
+ *   holders are ignored, so each (run, instance, attempt, seq) is applied at most once.
+ * - `dispatch` moves the instance from `waiting` to `running` in the same transaction as it records
+ *   the attempt: two dispatchers cannot both claim it.
+ * - A workflow instance's `state` mirrors its state in the workflow's newest run only.
+ */
+import { IllegalStateError, NotFoundError } from '../../domain/errors.js';
+import { nowIso, type Id } from '../../domain/ids.js';
+import type { Attempt, JournalEntry, LogChunk, Run } from '../../domain/model.js';
+import {
+  FINAL_ATTEMPT_STATUSES, INSTANCE_STATES, RUN_STATUSES, isFinalRunStatus, type InstanceState, type RunStatus,
+} from '../../domain/states.js';
+import type { AttemptReport, DispatchInput, JournalInput } from '../port.js';
+import { ACTIVE_STATUSES_SQL, dropPackageIfUnused } from './cascade.js';
+import { json, type SqliteContext } from './database.js';
+import { setWorkflowInstanceState } from './instances.js';
+import {
+  appendJournalEntries, checkJournalInputs, loadRun, runChanged, runInstanceRow, runRow, toAttempt, toRun,
+  type AttemptRow, type RunInstanceRow, type RunRow,
+} from './run-documents.js';
+import { validate } from './validate.js';
+
+const LIVE_ATTEMPTS_SQL = `('dispatched', 'running')`;
+
+function mustLoad(ctx: SqliteContext, runId: Id): Run {
+  const run = loadRun(ctx, runId);
+  if (run === null) throw new NotFoundError('Run', runId);
+  return run;
+}
+
+function instanceAt(ctx: SqliteContext, runId: Id, index: number): RunInstanceRow {
+  const row = runInstanceRow(ctx, runId, index);
+  if (row === undefined) throw new RangeError(`Run ${runId} has no instance #${index}`);
+  return row;
+}
+
+/** Sets a run instance's state (and the workflow instance's, if this is the workflow's newest run). */
+function applyInstanceState(ctx: SqliteContext, run: RunRow, instance: RunInstanceRow, state: InstanceState, notBefore?: string | null): void {
+  ctx.stmt('UPDATE run_instances SET state = ?, notBefore = ? WHERE runId = ? AND idx = ?')
+    .run(state, notBefore === undefined ? instance.notBefore : notBefore, run._id, instance.idx);
+  const workflow = ctx.stmt('SELECT lastRunId FROM workflows WHERE _id = ?').get(run.workflowId) as { lastRunId: Id | null } | undefined;
+  if (workflow?.lastRunId === run._id) setWorkflowInstanceState(ctx, instance.instanceId, state);
+}
+
+function touchRun(ctx: SqliteContext, runId: Id): void {
+  ctx.stmt('UPDATE runs SET updated = ? WHERE _id = ?').run(nowIso(), runId);
+}
+
+export function listActive(ctx: SqliteContext): Run[] {
+  return ctx.read(() => {
+    const rows = ctx.stmt(`SELECT * FROM runs WHERE status IN ${ACTIVE_STATUSES_SQL} ORDER BY created, _id`).all() as RunRow[];
+    return rows.map((row) => toRun(ctx, row));
+  });
+}
+
+export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: {
+  error?: string | null;
+  instance?: { index: number; state: InstanceState; notBefore?: string | null };
+  journal?: JournalInput[];
+} = {}): Run | null {
+  validate((c) => {
+    c.oneOf('from', from, RUN_STATUSES, true);
+    c.oneOf('to', to, RUN_STATUSES, true);
+    if (change.instance !== undefined) c.oneOf('instance.state', change.instance.state, INSTANCE_STATES, true);
+  });
+  checkJournalInputs(change.journal ?? []);
+  return ctx.write(() => {
+    const row = runRow(ctx, runId);
+    if (row === undefined || row.status !== from) return null;
+    if (isFinalRunStatus(from)) throw new IllegalStateError('run', from, to);
+    const instance = change.instance === undefined ? undefined : instanceAt(ctx, runId, change.instance.index);
+    const now = nowIso();
+    const next: RunRow = {
+      ...row, status: to, updated: now, error: change.error === undefined ? row.error : change.error,
+      started: row.started ?? (to === 'running' ? now : null), ended: isFinalRunStatus(to) ? now : row.ended,
+    };
+    ctx.stmt('UPDATE runs SET status = @status, error = @error, started = @started, ended = @ended, updated = @updated WHERE _id = @_id').run(next);
+    const journal: JournalInput[] = [{ type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } }];
+    if (instance !== undefined && change.instance !== undefined) {
+      applyInstanceState(ctx, row, instance, change.instance.state, change.instance.notBefore);
+      journal.push({ type: 'instance.state', instanceId: instance.instanceId, data: { from: instance.state, to: change.instance.state } });
+    }
+    appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
+    if (isFinalRunStatus(to)) {
+      // The run no longer holds its packages; those no workty uses any more go now.
+      const hashes = ctx.column('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').all(runId) as string[];
+      for (const hash of hashes) dropPackageIfUnused(ctx, hash);
+    }
+    runChanged(ctx, runId, 'updated');
+    return mustLoad(ctx, runId);
+  });
+}
+
+export function setInstanceState(ctx: SqliteContext, runId: Id, index: number, from: InstanceState, to: InstanceState, journal: JournalInput[] = []): Run | null {
+  validate((c) => {
+    c.oneOf('from', from, INSTANCE_STATES, true);
+    c.oneOf('to', to, INSTANCE_STATES, true);
+  });
+  checkJournalInputs(journal);
+  return ctx.write(() => {
+    const row = runRow(ctx, runId);
+    if (row === undefined) return null;
+    const instance = instanceAt(ctx, runId, index);
+    if (instance.state !== from) return null;
+    applyInstanceState(ctx, row, instance, to);
+    touchRun(ctx, runId);
+    appendJournalEntries(ctx, runId, [{ type: 'instance.state', instanceId: instance.instanceId, data: { from, to } }, ...journal]);
+    runChanged(ctx, runId, 'updated');
+    return mustLoad(ctx, runId);
+  });
+}
+
+export function dispatch(ctx: SqliteContext, input: DispatchInput): { run: Run; attempt: Attempt } | null {
+  validate((c) => {
+    c.id('deviceId', input.deviceId, true);
+    c.number('instanceIndex', input.instanceIndex, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+    c.text('leaseToken', input.leaseToken, { required: true });
+    c.iso('leaseExpires', input.leaseExpires, true);
+  });
+  return ctx.write(() => {
+    const row = runRow(ctx, input.runId);
+    if (row === undefined || isFinalRunStatus(row.status)) return null;
+    const instance = instanceAt(ctx, input.runId, input.instanceIndex);
+    if (instance.state !== 'waiting') return null;
+    const { last } = ctx.stmt('SELECT COALESCE(MAX(number), 0) AS last FROM attempts WHERE runId = ? AND idx = ?').get(input.runId, instance.idx) as { last: number };
+    const attempt: AttemptRow = {
+      runId: input.runId, idx: instance.idx, number: last + 1, deviceId: input.deviceId, status: 'dispatched', leaseToken: input.leaseToken,
+      leaseExpires: new Date(input.leaseExpires).toISOString(), dispatched: nowIso(), started: null, ended: null, exitCode: null,
+      result: null, error: null, lastSeq: 0,
+    };
+    ctx.stmt(`INSERT INTO attempts (runId, idx, number, deviceId, status, leaseToken, leaseExpires, dispatched, started, ended, exitCode,
+      result, error, lastSeq) VALUES (@runId, @idx, @number, @deviceId, @status, @leaseToken, @leaseExpires, @dispatched, @started,
+      @ended, @exitCode, @result, @error, @lastSeq)`).run(attempt);
+    applyInstanceState(ctx, row, instance, 'running');
+    touchRun(ctx, row._id);
+    appendJournalEntries(ctx, row._id, [
+      { type: 'attempt.dispatched', instanceId: instance.instanceId, attempt: attempt.number, data: { deviceId: input.deviceId } },
+      { type: 'instance.state', instanceId: instance.instanceId, attempt: attempt.number, data: { from: 'waiting', to: 'running' } },
+    ]);
+    runChanged(ctx, row._id, 'updated');
+    return { run: mustLoad(ctx, row._id), attempt: toAttempt(attempt) };
+  });
+}
+
+export function report(ctx: SqliteContext, input: AttemptReport): Run | null {
+  validate((c) => {
+    c.number('seq', input.seq, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+    c.number('attempt', input.attempt, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+    c.oneOf('status', input.status, ['running', 'completed', 'failed', 'stopped']);
+  });
+  checkJournalInputs(input.journal ?? []);
+  return ctx.write(() => {
+    if (runRow(ctx, input.runId) === undefined) return null;
+    const instance = ctx.stmt('SELECT * FROM run_instances WHERE runId = ? AND instanceId = ?').get(input.runId, input.instanceId) as RunInstanceRow | undefined;
+    if (instance === undefined) return null;
+    const attempt = ctx.stmt('SELECT * FROM attempts WHERE runId = ? AND idx = ? AND number = ?').get(input.runId, instance.idx, input.attempt) as AttemptRow | undefined;
+    if (attempt === undefined || attempt.leaseToken !== input.leaseToken) return null;
+    if (FINAL_ATTEMPT_STATUSES.includes(attempt.status) || input.seq <= attempt.lastSeq) return null;
+
+    const now = nowIso();
+    const next: AttemptRow = { ...attempt, lastSeq: input.seq };
+    const at = { instanceId: instance.instanceId, attempt: attempt.number };
+    const journal: JournalInput[] = [];
+    if (input.status === 'running') {
+      if (attempt.status === 'dispatched') {
+        next.status = 'running';
+        next.started = now;
+        journal.push({ type: 'attempt.started', ...at, data: {} });
+      }
+    } else if (input.status !== undefined) {
+      next.status = input.status;
+      next.started = attempt.started ?? now;
+      next.ended = now;
+      next.exitCode = input.exitCode ?? null;
+      next.result = json(input.result ?? null);
+      next.error = input.error ?? null;
+      journal.push({ type: 'attempt.ended', ...at, data: { status: input.status, exitCode: next.exitCode, error: next.error } });
+    }
+    if (input.checkpoint !== undefined) {
+      ctx.stmt('UPDATE run_instances SET checkpoint = ? WHERE runId = ? AND idx = ?').run(json(input.checkpoint), input.runId, instance.idx);
+      if (input.checkpoint !== null) journal.push({ type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } });
+    }
+    for (const entry of input.journal ?? []) {
+      journal.push({ ...entry, instanceId: entry.instanceId ?? at.instanceId, attempt: entry.attempt ?? at.attempt });
+    }
+    ctx.stmt(`UPDATE attempts SET status = @status, started = @started, ended = @ended, exitCode = @exitCode, result = @result,
+      error = @error, lastSeq = @lastSeq WHERE runId = @runId AND idx = @idx AND number = @number`).run(next);
+    touchRun(ctx, input.runId);
+    appendJournalEntries(ctx, input.runId, journal);
+    runChanged(ctx, input.runId, 'updated');
+    return mustLoad(ctx, input.runId);
+  });
+}
+
+/** Not a user-visible change: no change event (renewals come every few seconds per board). */
+export function renewLeases(ctx: SqliteContext, deviceId: Id, leaseExpires: string): number {
+  validate((c) => c.iso('leaseExpires', leaseExpires, true));
+  const until = new Date(leaseExpires).toISOString();
+  return ctx.write(() => ctx.stmt(`UPDATE attempts SET leaseExpires = MAX(leaseExpires, ?)
+    WHERE deviceId = ? AND status IN ${LIVE_ATTEMPTS_SQL}`).run(until, deviceId).changes);
+}
+
+export function expireLeases(ctx: SqliteContext, now: Date): Array<{ runId: Id; instanceIndex: number; attempt: Attempt }> {
+  const cutoff = now.toISOString();
+  return ctx.write(() => {
+    const expired = ctx.stmt(`SELECT a.*, ri.instanceId FROM attempts a JOIN run_instances ri ON ri.runId = a.runId AND ri.idx = a.idx
+      WHERE a.status IN ${LIVE_ATTEMPTS_SQL} AND a.leaseExpires < ? ORDER BY a.runId, a.idx, a.number`).all(cutoff) as Array<AttemptRow & { instanceId: Id }>;
+    const out: Array<{ runId: Id; instanceIndex: number; attempt: Attempt }> = [];
+    for (const { instanceId, ...attempt } of expired) {
+      const lost: AttemptRow = { ...attempt, status: 'lost', ended: nowIso(), error: 'lease expired' };
+      ctx.stmt(`UPDATE attempts SET status = 'lost', ended = ?, error = ? WHERE runId = ? AND idx = ? AND number = ?`)
+        .run(lost.ended, lost.error, lost.runId, lost.idx, lost.number);
+      appendJournalEntries(ctx, lost.runId, [{
+        type: 'attempt.ended', instanceId, attempt: lost.number, data: { status: 'lost', deviceId: lost.deviceId, error: lost.error },
+      }]);
+      out.push({ runId: lost.runId, instanceIndex: lost.idx, attempt: toAttempt(lost) });
+    }
+    for (const runId of new Set(out.map((e) => e.runId))) {
+      touchRun(ctx, runId);
+      runChanged(ctx, runId, 'updated');
+    }
+    return out;
+  });
+}
+
+/** The longest prefix of `text` within `maxBytes` UTF-8 bytes, cut on a character boundary. */
+function utf8Prefix(text: string, maxBytes: number): { text: string; bytes: number } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return { text, bytes: bytes.length };
+  let end = maxBytes;
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return { text: bytes.toString('utf8', 0, end), bytes: end };
+}
+
+/**
+ * Stores chunks not stored yet (same run, instance, attempt and seq = same chunk), up to
+ * `maxBytesPerAttempt` UTF-8 bytes per attempt: the chunk that crosses the bound is cut, later ones
+ * are dropped. Chunks of unknown runs or instances are ignored. Returns how many were stored.
+ */
+export function appendLogs(ctx: SqliteContext, chunks: Array<Omit<LogChunk, 'at'>>, maxBytesPerAttempt: number): number {
+  validate((c) => {
+    c.number('maxBytesPerAttempt', maxBytesPerAttempt, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+    chunks.forEach((chunk, i) => {
+      c.number(`chunks.${i}.attempt`, chunk.attempt, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+      c.number(`chunks.${i}.seq`, chunk.seq, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+      c.oneOf(`chunks.${i}.stream`, chunk.stream, ['stdout', 'stderr'], true);
+      if (typeof chunk.text !== 'string') c.fail(`chunks.${i}.text`, 'must be a string');
+    });
+  });
+  return ctx.write(() => {
+    const used = new Map<string, number>();
+    let stored = 0;
+    for (const chunk of chunks) {
+      if (ctx.stmt('SELECT 1 FROM run_instances WHERE runId = ? AND instanceId = ?').get(chunk.runId, chunk.instanceId) === undefined) continue;
+      const key = JSON.stringify([chunk.runId, chunk.instanceId, chunk.attempt]);
+      const exists = ctx.stmt('SELECT 1 FROM logs WHERE runId = ? AND instanceId = ? AND attempt = ? AND seq = ?')
+        .get(chunk.runId, chunk.instanceId, chunk.attempt, chunk.seq);
+      if (exists !== undefined) continue;
+      const before = used.get(key) ?? (ctx.stmt('SELECT COALESCE(SUM(bytes), 0) AS n FROM logs WHERE runId = ? AND instanceId = ? AND attempt = ?')
+        .get(chunk.runId, chunk.instanceId, chunk.attempt) as { n: number }).n;
+      const cut = utf8Prefix(chunk.text, Math.max(0, maxBytesPerAttempt - before));
+      used.set(key, before + cut.bytes);
+      if (cut.bytes === 0 && chunk.text.length > 0) continue;
+      ctx.stmt('INSERT INTO logs (runId, instanceId, attempt, seq, stream, text, bytes, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(chunk.runId, chunk.instanceId, chunk.attempt, chunk.seq, chunk.stream, cut.text, cut.bytes, nowIso());
+      stored += 1;
+    }
+    return stored;
+  });
+}
+
+export function appendJournal(ctx: SqliteContext, runId: Id, entries: JournalInput[]): JournalEntry[] {
+  checkJournalInputs(entries);
+  return ctx.write(() => {
+    if (runRow(ctx, runId) === undefined) throw new NotFoundError('Run', runId);
+    const appended = appendJournalEntries(ctx, runId, entries);
+    if (appended.length > 0) runChanged(ctx, runId, 'updated');
+    return appended;
+  });
+}
