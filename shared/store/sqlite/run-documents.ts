@@ -59,6 +59,8 @@ export interface AttemptRow {
   exitCode: number | null;
   result: string | null;
   error: string | null;
+  /** 1 or 0 (SQLite has no booleans). */
+  retryable: number;
   lastSeq: number;
 }
 
@@ -76,7 +78,7 @@ export function toAttempt(row: AttemptRow): Attempt {
   return {
     number: row.number, deviceId: row.deviceId, status: row.status, leaseToken: row.leaseToken, leaseExpires: row.leaseExpires,
     dispatched: row.dispatched, started: row.started, ended: row.ended, exitCode: row.exitCode,
-    result: parseJson<unknown>(row.result), error: row.error, lastSeq: row.lastSeq,
+    result: parseJson<unknown>(row.result), error: row.error, retryable: row.retryable !== 0, lastSeq: row.lastSeq,
   };
 }
 
