@@ -285,9 +285,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const instances: InstanceStep[] = instanceMoves.map(({ change, move }) => ({
       index: change.index, from: move.from, to: move.to, ...(change.notBefore !== undefined ? { notBefore: change.notBefore } : {}),
     }));
-    const stored = await this.deps.store.runs.transition(entry.id, {
-      from: before.status,
-      to: runMove?.to ?? before.status,
+    const stored = await this.deps.store.runs.transition(entry.id, before.status, runMove?.to ?? before.status, {
       ...(step.error !== undefined ? { error: step.error } : {}),
       instances,
       ...(step.journal !== undefined ? { journal: step.journal } : {}),
@@ -298,17 +296,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.accept(entry, stored);
     const at = preciseNow();
+    const announceRun = (): void => {
+      if (runMove === null) return;
+      entry.logger.info({ machine: 'run', from: runMove.from, to: runMove.to, input: runMove.input, error: step.error }, 'transition');
+      this.emit('transition', { machine: 'run', run: stored, index: null, instanceId: null, from: runMove.from, to: runMove.to, input: runMove.input, at });
+      this.performRunEffect(entry, runMove.effect);
+    };
+    // Announced in causal order: a run starts before its instance is readied, an instance ends
+    // before the run it ends.
+    if (runMove?.to === 'running') announceRun();
     for (const { change, move } of instanceMoves) {
       const instanceId = stored.instances[change.index]!.instanceId;
       entry.logger.info({ machine: 'instance', index: change.index, instanceId, from: move.from, to: move.to, input: move.input }, 'transition');
       this.emit('transition', { machine: 'instance', run: stored, index: change.index, instanceId, from: move.from, to: move.to, input: move.input, at });
       this.performInstanceEffect(entry, change.index, move.effect);
     }
-    if (runMove !== null) {
-      entry.logger.info({ machine: 'run', from: runMove.from, to: runMove.to, input: runMove.input, error: step.error }, 'transition');
-      this.emit('transition', { machine: 'run', run: stored, index: null, instanceId: null, from: runMove.from, to: runMove.to, input: runMove.input, at });
-      this.performRunEffect(entry, runMove.effect);
-    }
+    if (runMove !== null && runMove.to !== 'running') announceRun();
     return true;
   }
 
