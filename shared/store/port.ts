@@ -319,14 +319,11 @@ export interface InstanceStep {
   notBefore?: string | null;
 }
 
-/** One engine step on a run: applied whole, or not at all when the run moved on meanwhile. */
-export interface RunStep {
-  /** The status the engine saw (compare-and-set). */
-  from: RunStatus;
-  /** The new status; equal to `from` for a step that moves instances only. */
-  to: RunStatus;
+/** What a run step changes besides the run's status; applied whole, or not at all. */
+export interface RunStepChange {
   /** Why the run failed (kept with it); absent leaves it. */
   error?: string | null;
+  /** Instance moves, each a compare-and-set on the instance's state. */
   instances?: InstanceStep[];
   /** Entries recorded with the step besides the ones the store derives from it. */
   journal?: JournalInput[];
@@ -369,12 +366,13 @@ export interface RunRepository {
   /** Runs not yet finished (queued, running, paused), oldest first. */
   listActive(): Promise<Run[]>;
   /**
-   * Applies one step if the run is still in `step.from` and every listed instance in its `from`
-   * state: status (setting `started` on the first move to running, `ended` on a final one), error,
-   * instance states (and each workflow instance's `state`), notBefore, journal. Null when any
-   * compare-and-set failed (nothing changed).
+   * One engine step: applied only if the run is still in `from` and every listed instance in its
+   * `from` state. Sets the status (`to` may equal `from`: a step that moves instances only; `started`
+   * on the first move to running, `ended` on a final one; a final status is never left —
+   * IllegalStateError), the error, the instance states (and each workflow instance's `state`),
+   * notBefore, the journal. Null when any compare-and-set failed (then nothing changed).
    */
-  transition(runId: Id, step: RunStep): Promise<Run | null>;
+  transition(runId: Id, from: RunStatus, to: RunStatus, change?: RunStepChange): Promise<Run | null>;
   /**
    * Claims a waiting instance for a worker: only if the run is `running`, the instance `waiting` and
    * its notBefore passed. Adds attempt number (previous + 1) as `dispatched` under the lease and
