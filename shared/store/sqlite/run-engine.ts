@@ -89,10 +89,15 @@ export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: R
     };
     ctx.stmt('UPDATE runs SET status = @status, error = @error, started = @started, ended = @ended, updated = @updated WHERE _id = @_id').run(next);
     const journal: JournalInput[] = [];
-    if (from !== to) journal.push({ type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } });
     for (const { step, instance } of instances) {
       applyInstanceState(ctx, row, instance, step.to, step.notBefore);
       journal.push({ type: 'instance.state', instanceId: instance.instanceId, data: { index: step.index, from: step.from, to: step.to } });
+    }
+    if (from !== to) {
+      // Causal order: a run starts (or resumes) before its instance moves, and ends after it.
+      const status: JournalInput = { type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } };
+      if (to === 'running') journal.unshift(status);
+      else journal.push(status);
     }
     appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
     if (isFinalRunStatus(to)) {
