@@ -69,6 +69,7 @@ export class SimulatedWorker extends EventEmitter<{
   hello: [HelloAck];
   acked: [ReportBatchAck];
   refused: [Refused];
+  disconnected: [string];
 }> {
   readonly socket: WorkerClientSocket;
   /** Attempts running or finished but not yet acknowledged. */
@@ -98,9 +99,10 @@ export class SimulatedWorker extends EventEmitter<{
       },
     });
     this.socket.on('connect', () => void this.greet());
-    this.socket.on('disconnect', () => {
+    this.socket.on('disconnect', (reason) => {
       this.greeted = false;
       this.sending = false;
+      this.emit('disconnected', reason);
     });
     this.socket.on('connect_error', (error: Error & { data?: Refusal }) => {
       this.emit('refused', { message: error.message, data: error.data });
