@@ -304,11 +304,19 @@ export type AttemptReport = AttemptRef & {
 );
 
 /**
- * What became of a report: `applied` (with the run as it is now), `duplicate` (this seq was applied
- * before: acknowledge it again) or `stale` (no such attempt, another lease token, or the attempt
- * already ended, e.g. lost: the worker must drop it).
+ * What became of a worker's reports on one attempt:
+ * - `applied`: stored (at least one of them; the others were duplicates);
+ * - `duplicate`: every one was stored before: acknowledge them again;
+ * - `stale`: no such attempt, another lease token, or the attempt already ended (lost, released):
+ *   the worker must drop them. Reports after the first stale one are not applied.
+ * `run` is the run as it is now whenever anything was stored; `followedUp` says the follow-up step
+ * was applied too.
  */
-export type ReportOutcome = { outcome: 'applied'; run: Run } | { outcome: 'duplicate' } | { outcome: 'stale' };
+export interface ReportOutcome {
+  outcome: 'applied' | 'duplicate' | 'stale';
+  run: Run | null;
+  followedUp: boolean;
+}
 
 /** One instance's move inside a run step, compare-and-set on its state. */
 export interface InstanceStep {
@@ -327,6 +335,13 @@ export interface RunStepChange {
   instances?: InstanceStep[];
   /** Entries recorded with the step besides the ones the store derives from it. */
   journal?: JournalInput[];
+}
+
+/** A run step as `transition` takes it. */
+export interface RunStep {
+  from: RunStatus;
+  to: RunStatus;
+  change: RunStepChange;
 }
 
 /** An attempt the store ended on the engine's behalf (lease expired, released, not held). */
@@ -380,12 +395,16 @@ export interface RunRepository {
    */
   dispatch(input: DispatchInput): Promise<{ run: Run; attempt: Attempt } | null>;
   /**
-   * Applies a worker report exactly once: only for an existing attempt held by `leaseToken` whose
-   * status is live (`dispatched`/`running`) and with `seq` above its last applied one. `started`
-   * moves it to running; `checkpoint` keeps the instance's checkpoint; `finished` ends it with its
-   * status, exit code, result, error and retryable flag.
+   * Applies a worker's reports on one attempt (ascending seq) in one transaction, each exactly once:
+   * only for an existing attempt held by `leaseToken` whose status is live (`dispatched`/`running`),
+   * and only with a `seq` above its last applied one. `started` moves it to running; `checkpoint`
+   * keeps the instance's checkpoint; `finished` ends it with its status, exit code, result, error and
+   * retryable flag. When a `finished` report was applied and `followUp` is given, that step (the
+   * engine's next move for the run, e.g. completing the instance and readying the next) is applied in
+   * the same transaction, with `transition`'s compare-and-set; when that no longer holds it is left
+   * out (`followedUp: false`), the reports still stand.
    */
-  report(input: AttemptReport): Promise<ReportOutcome>;
+  report(reports: AttemptReport[], followUp?: RunStep): Promise<ReportOutcome>;
   /** Extends the listed live leases held by the device; returns the ones that are not (any more). */
   renewLeases(deviceId: Id, keys: AttemptRef[], leaseExpires: string): Promise<{ lost: AttemptRef[] }>;
   /** Ends as `lost` every live attempt whose lease expired before `now`; returns them. */
