@@ -108,9 +108,14 @@ export function runInstanceRow(ctx: SqliteContext, runId: Id, idx: number): RunI
 export function toRun(ctx: SqliteContext, row: RunRow, withInstances = true): Run {
   let instances: RunInstance[] = [];
   if (withInstances) {
-    const attempts = ctx.stmt('SELECT * FROM attempts WHERE runId = ? ORDER BY idx, number').all(row._id) as AttemptRow[];
+    const byIndex = new Map<number, Attempt[]>();
+    for (const attempt of ctx.stmt('SELECT * FROM attempts WHERE runId = ? ORDER BY idx, number').all(row._id) as AttemptRow[]) {
+      let list = byIndex.get(attempt.idx);
+      if (list === undefined) byIndex.set(attempt.idx, (list = []));
+      list.push(toAttempt(attempt));
+    }
     const rows = ctx.stmt('SELECT * FROM run_instances WHERE runId = ? ORDER BY idx').all(row._id) as RunInstanceRow[];
-    instances = rows.map((ri) => toRunInstance(ri, attempts.filter((a) => a.idx === ri.idx).map(toAttempt)));
+    instances = rows.map((ri) => toRunInstance(ri, byIndex.get(ri.idx) ?? []));
   }
   return { ...row, instances };
 }

@@ -18,7 +18,7 @@ import type { Attempt, JournalEntry, LogChunk, Run } from '../../domain/model.js
 import {
   FINAL_ATTEMPT_STATUSES, INSTANCE_STATES, RUN_STATUSES, isFinalRunStatus, type InstanceState, type RunStatus,
 } from '../../domain/states.js';
-import type { AttemptRef, AttemptReport, DispatchInput, EndedAttempt, JournalInput, ReportOutcome, RunStepChange } from '../port.js';
+import type { AttemptRef, AttemptReport, DispatchInput, EndedAttempt, JournalInput, ReportOutcome, RunStep, RunStepChange } from '../port.js';
 import { ACTIVE_STATUSES_SQL, dropPackageIfUnused } from './cascade.js';
 import { json, type SqliteContext } from './database.js';
 import { setWorkflowInstanceState } from './instances.js';
@@ -61,50 +61,59 @@ export function listActive(ctx: SqliteContext): Run[] {
   });
 }
 
-/** One engine step: run status CAS plus instance moves (each a CAS), error, journal. */
-export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: RunStepChange = {}): Run | null {
-  const steps = change.instances ?? [];
+function checkStep(from: RunStatus, to: RunStatus, change: RunStepChange, prefix = ''): void {
   validate((c) => {
-    c.oneOf('from', from, RUN_STATUSES, true);
-    c.oneOf('to', to, RUN_STATUSES, true);
-    steps.forEach((step, i) => {
-      c.number(`instances.${i}.index`, step.index, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
-      c.oneOf(`instances.${i}.from`, step.from, INSTANCE_STATES, true);
-      c.oneOf(`instances.${i}.to`, step.to, INSTANCE_STATES, true);
-      if (step.notBefore !== undefined && step.notBefore !== null) c.iso(`instances.${i}.notBefore`, step.notBefore, true);
+    c.oneOf(`${prefix}from`, from, RUN_STATUSES, true);
+    c.oneOf(`${prefix}to`, to, RUN_STATUSES, true);
+    (change.instances ?? []).forEach((step, i) => {
+      c.number(`${prefix}instances.${i}.index`, step.index, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+      c.oneOf(`${prefix}instances.${i}.from`, step.from, INSTANCE_STATES, true);
+      c.oneOf(`${prefix}instances.${i}.to`, step.to, INSTANCE_STATES, true);
+      if (step.notBefore !== undefined && step.notBefore !== null) c.iso(`${prefix}instances.${i}.notBefore`, step.notBefore, true);
     });
-    if (change.error !== undefined && change.error !== null) c.text('error', change.error, { max: 4096 });
+    if (change.error !== undefined && change.error !== null) c.text(`${prefix}error`, change.error, { max: 4096 });
   });
   checkJournalInputs(change.journal ?? []);
+}
+
+/** Applies a step inside the caller's write transaction; false (nothing written) when a compare-and-set fails. */
+function applyStep(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: RunStepChange): boolean {
+  const row = runRow(ctx, runId);
+  if (row === undefined || row.status !== from) return false;
+  if (isFinalRunStatus(from)) throw new IllegalStateError('run', from, to);
+  const instances = (change.instances ?? []).map((step) => ({ step, instance: instanceAt(ctx, runId, step.index) }));
+  if (instances.some(({ step, instance }) => instance.state !== step.from)) return false;
+  const now = nowIso();
+  const next: RunRow = {
+    ...row, status: to, updated: now, error: change.error === undefined ? row.error : change.error,
+    started: row.started ?? (to === 'running' ? now : null), ended: isFinalRunStatus(to) ? now : row.ended,
+  };
+  ctx.stmt('UPDATE runs SET status = @status, error = @error, started = @started, ended = @ended, updated = @updated WHERE _id = @_id').run(next);
+  const journal: JournalInput[] = [];
+  for (const { step, instance } of instances) {
+    applyInstanceState(ctx, row, instance, step.to, step.notBefore);
+    journal.push({ type: 'instance.state', instanceId: instance.instanceId, data: { index: step.index, from: step.from, to: step.to } });
+  }
+  if (from !== to) {
+    // Causal order: a run starts (or resumes) before its instance moves, and ends after it.
+    const status: JournalInput = { type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } };
+    if (to === 'running') journal.unshift(status);
+    else journal.push(status);
+  }
+  appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
+  if (isFinalRunStatus(to)) {
+    // The run no longer holds its packages; those no workty uses any more go now.
+    const hashes = ctx.column('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').all(runId) as string[];
+    for (const hash of hashes) dropPackageIfUnused(ctx, hash);
+  }
+  return true;
+}
+
+/** One engine step: run status CAS plus instance moves (each a CAS), error, journal. */
+export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: RunStepChange = {}): Run | null {
+  checkStep(from, to, change);
   return ctx.write(() => {
-    const row = runRow(ctx, runId);
-    if (row === undefined || row.status !== from) return null;
-    if (isFinalRunStatus(from)) throw new IllegalStateError('run', from, to);
-    const instances = steps.map((step) => ({ step, instance: instanceAt(ctx, runId, step.index) }));
-    if (instances.some(({ step, instance }) => instance.state !== step.from)) return null;
-    const now = nowIso();
-    const next: RunRow = {
-      ...row, status: to, updated: now, error: change.error === undefined ? row.error : change.error,
-      started: row.started ?? (to === 'running' ? now : null), ended: isFinalRunStatus(to) ? now : row.ended,
-    };
-    ctx.stmt('UPDATE runs SET status = @status, error = @error, started = @started, ended = @ended, updated = @updated WHERE _id = @_id').run(next);
-    const journal: JournalInput[] = [];
-    for (const { step, instance } of instances) {
-      applyInstanceState(ctx, row, instance, step.to, step.notBefore);
-      journal.push({ type: 'instance.state', instanceId: instance.instanceId, data: { index: step.index, from: step.from, to: step.to } });
-    }
-    if (from !== to) {
-      // Causal order: a run starts (or resumes) before its instance moves, and ends after it.
-      const status: JournalInput = { type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } };
-      if (to === 'running') journal.unshift(status);
-      else journal.push(status);
-    }
-    appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
-    if (isFinalRunStatus(to)) {
-      // The run no longer holds its packages; those no workty uses any more go now.
-      const hashes = ctx.column('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').all(runId) as string[];
-      for (const hash of hashes) dropPackageIfUnused(ctx, hash);
-    }
+    if (!applyStep(ctx, runId, from, to, change)) return null;
     runChanged(ctx, runId, 'updated');
     return mustLoad(ctx, runId);
   });
@@ -160,68 +169,116 @@ function attemptOf(ctx: SqliteContext, ref: AttemptRef): { instance: RunInstance
 
 const isLive = (attempt: AttemptRow): boolean => !FINAL_ATTEMPT_STATUSES.includes(attempt.status);
 
-/** Applies a worker report once per (run, instance, attempt, seq), for the lease holder only. */
-export function report(ctx: SqliteContext, input: AttemptReport): ReportOutcome {
-  validate((c) => {
-    checkRef(c, '', input);
-    c.number('seq', input.seq, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
-    c.oneOf('type', input.type, ['started', 'progress', 'checkpoint', 'finished'], true);
-    if (input.type === 'finished') {
-      c.oneOf('status', input.status, ['completed', 'failed', 'stopped'], true);
-      c.boolean('retryable', input.retryable);
-      if (input.error !== null) c.text('error', input.error, { max: 4096 });
-    }
-    if (input.type === 'progress') c.text('state', input.state, { required: true, max: 200 });
-    if (input.type === 'checkpoint') c.text('checkpoint.state', input.checkpoint?.state, { required: true, max: 200 });
-  });
-  return ctx.write((): ReportOutcome => {
-    const found = attemptOf(ctx, input);
-    if (found === null || found.attempt.leaseToken !== input.leaseToken) return { outcome: 'stale' };
-    const { instance, attempt } = found;
-    if (input.seq <= attempt.lastSeq) return { outcome: 'duplicate' };
-    if (!isLive(attempt)) return { outcome: 'stale' };
+function checkReport(c: Parameters<Parameters<typeof validate>[0]>[0], path: string, input: AttemptReport): void {
+  checkRef(c, path, input);
+  c.number(`${path}seq`, input.seq, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+  c.oneOf(`${path}type`, input.type, ['started', 'progress', 'checkpoint', 'finished'], true);
+  if (input.type === 'finished') {
+    c.oneOf(`${path}status`, input.status, ['completed', 'failed', 'stopped'], true);
+    c.boolean(`${path}retryable`, input.retryable);
+    if (input.error !== null) c.text(`${path}error`, input.error, { max: 4096 });
+  }
+  if (input.type === 'progress') c.text(`${path}state`, input.state, { required: true, max: 200 });
+  if (input.type === 'checkpoint') c.text(`${path}checkpoint.state`, input.checkpoint?.state, { required: true, max: 200 });
+}
 
-    const now = nowIso();
-    const next: AttemptRow = { ...attempt, lastSeq: input.seq };
-    const at = { instanceId: instance.instanceId, attempt: attempt.number };
-    const journal: JournalInput[] = [];
-    switch (input.type) {
-      case 'started':
-        if (attempt.status === 'dispatched') {
-          next.status = 'running';
-          next.started = now;
-        }
-        journal.push({ type: 'attempt.started', ...at, data: { deviceId: attempt.deviceId, pid: input.pid } });
+/** One report inside the caller's write transaction. */
+function applyReport(ctx: SqliteContext, input: AttemptReport): 'applied' | 'duplicate' | 'stale' {
+  const found = attemptOf(ctx, input);
+  if (found === null || found.attempt.leaseToken !== input.leaseToken) return 'stale';
+  const { instance, attempt } = found;
+  if (input.seq <= attempt.lastSeq) return 'duplicate';
+  if (!isLive(attempt)) return 'stale';
+
+  const now = nowIso();
+  const next: AttemptRow = { ...attempt, lastSeq: input.seq };
+  const at = { instanceId: instance.instanceId, attempt: attempt.number };
+  let entry: JournalInput;
+  switch (input.type) {
+    case 'started':
+      if (attempt.status === 'dispatched') {
+        next.status = 'running';
+        next.started = now;
+      }
+      entry = { type: 'attempt.started', ...at, data: { deviceId: attempt.deviceId, pid: input.pid } };
+      break;
+    case 'progress':
+      entry = { type: 'attempt.progress', ...at, data: { state: input.state } };
+      break;
+    case 'checkpoint':
+      ctx.stmt('UPDATE run_instances SET checkpoint = ? WHERE runId = ? AND idx = ?').run(json(input.checkpoint), input.runId, instance.idx);
+      entry = { type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } };
+      break;
+    case 'finished':
+      next.status = input.status;
+      next.started = attempt.started ?? now;
+      next.ended = now;
+      next.exitCode = input.exitCode;
+      next.result = json(input.result ?? null);
+      next.error = input.error;
+      next.retryable = input.retryable ? 1 : 0;
+      entry = {
+        type: 'attempt.ended', ...at,
+        data: { status: input.status, exitCode: input.exitCode, signal: input.signal, error: input.error, retryable: input.retryable },
+      };
+      break;
+  }
+  ctx.stmt(`UPDATE attempts SET status = @status, started = @started, ended = @ended, exitCode = @exitCode, result = @result,
+    error = @error, retryable = @retryable, lastSeq = @lastSeq WHERE runId = @runId AND idx = @idx AND number = @number`).run(next);
+  appendJournalEntries(ctx, input.runId, [entry]);
+  return 'applied';
+}
+
+/** A worker's reports on one attempt, each applied once, for the lease holder only; then the follow-up step. */
+export function report(ctx: SqliteContext, inputs: AttemptReport[], followUp?: RunStep): ReportOutcome {
+  validate((c) => {
+    if (!Array.isArray(inputs) || inputs.length === 0) return c.fail('reports', 'must be a non-empty array');
+    inputs.forEach((input, i) => {
+      checkReport(c, `reports.${i}.`, input);
+      const first = inputs[0]!;
+      if (input.runId !== first.runId || input.instanceId !== first.instanceId || input.attempt !== first.attempt) {
+        c.fail(`reports.${i}`, 'all reports must be on the same attempt');
+      }
+      if (i > 0 && input.seq <= inputs[i - 1]!.seq) c.fail(`reports.${i}.seq`, 'must ascend');
+    });
+  });
+  if (followUp !== undefined) checkStep(followUp.from, followUp.to, followUp.change, 'followUp.');
+  return ctx.write((): ReportOutcome => {
+    let applied = false;
+    let ended = false;
+    let stale = false;
+    for (const input of inputs) {
+      const outcome = applyReport(ctx, input);
+      if (outcome === 'stale') {
+        stale = true;
         break;
-      case 'progress':
-        journal.push({ type: 'attempt.progress', ...at, data: { state: input.state } });
-        break;
-      case 'checkpoint':
-        ctx.stmt('UPDATE run_instances SET checkpoint = ? WHERE runId = ? AND idx = ?').run(json(input.checkpoint), input.runId, instance.idx);
-        journal.push({ type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } });
-        break;
-      case 'finished':
-        next.status = input.status;
-        next.started = attempt.started ?? now;
-        next.ended = now;
-        next.exitCode = input.exitCode;
-        next.result = json(input.result ?? null);
-        next.error = input.error;
-        next.retryable = input.retryable ? 1 : 0;
-        journal.push({
-          type: 'attempt.ended', ...at,
-          data: { status: input.status, exitCode: input.exitCode, signal: input.signal, error: input.error, retryable: input.retryable },
-        });
-        break;
+      }
+      if (outcome === 'applied') {
+        applied = true;
+        if (input.type === 'finished') ended = true;
+      }
     }
-    ctx.stmt(`UPDATE attempts SET status = @status, started = @started, ended = @ended, exitCode = @exitCode, result = @result,
-      error = @error, retryable = @retryable, lastSeq = @lastSeq WHERE runId = @runId AND idx = @idx AND number = @number`).run(next);
-    touchRun(ctx, input.runId);
-    appendJournalEntries(ctx, input.runId, journal);
-    runChanged(ctx, input.runId, 'updated');
-    return { outcome: 'applied', run: mustLoad(ctx, input.runId) };
+    if (!applied) return { outcome: stale ? 'stale' : 'duplicate', run: null, followedUp: false };
+    const runId = inputs[0]!.runId;
+    let followedUp = false;
+    if (ended && followUp !== undefined) {
+      // The step is left out, not failed, when it no longer holds: a savepoint undoes its half-writes.
+      try {
+        followedUp = ctx.write(() => {
+          if (!applyStep(ctx, runId, followUp.from, followUp.to, followUp.change)) throw new StepMissed();
+          return true;
+        });
+      } catch (error) {
+        if (!(error instanceof StepMissed)) throw error;
+      }
+    }
+    touchRun(ctx, runId);
+    runChanged(ctx, runId, 'updated');
+    return { outcome: stale ? 'stale' : 'applied', run: mustLoad(ctx, runId), followedUp };
   });
 }
+
+class StepMissed extends Error {}
 
 /** Not a user-visible change: no change event (renewals come every few seconds per board). */
 export function renewLeases(ctx: SqliteContext, deviceId: Id, keys: AttemptRef[], leaseExpires: string): { lost: AttemptRef[] } {

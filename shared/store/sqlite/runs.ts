@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { newId, nowIso, type Id } from '../../domain/ids.js';
 import type { JournalEntry, LogChunk, Run } from '../../domain/model.js';
 import { normaliseQuery, project, scopeAccount, type ListQuery, type Page, type Scope } from '../../domain/query.js';
-import type { AttemptRef, AttemptReport, DispatchInput, EndedAttempt, JournalInput, ReportOutcome, RunRepository } from '../port.js';
+import type { AttemptRef, AttemptReport, DispatchInput, EndedAttempt, JournalInput, ReportOutcome, RunRepository, RunStep } from '../port.js';
 import { ACTIVE_STATUSES_SQL } from './cascade.js';
 import type { SqliteContext } from './database.js';
 import { setWorkflowInstanceState } from './instances.js';
@@ -177,8 +177,8 @@ export class SqliteRuns implements RunRepository {
     return engine.dispatch(this.ctx, input);
   }
 
-  async report(input: AttemptReport): Promise<ReportOutcome> {
-    return engine.report(this.ctx, input);
+  async report(reports: AttemptReport[], followUp?: RunStep): Promise<ReportOutcome> {
+    return engine.report(this.ctx, reports, followUp);
   }
 
   async renewLeases(deviceId: Id, keys: AttemptRef[], leaseExpires: string): Promise<{ lost: AttemptRef[] }> {

@@ -8,6 +8,8 @@ import type { StoreFactory } from './contract.js';
 import { ALL, MISSING_ID, at, present, rejects, tenant, useStore, type Harness } from './harness.js';
 
 const LEASE = '2030-01-01T00:00:00.000Z';
+const DUPLICATE = { outcome: 'duplicate', run: null, followedUp: false } as const;
+const STALE = { outcome: 'stale', run: null, followedUp: false } as const;
 
 /** A running run of a two-instance workflow whose first instance is `waiting`. */
 async function runningRun(t: Harness): Promise<{ run: Run; workflowId: Id; instanceIds: Id[] }> {
@@ -92,7 +94,7 @@ export function engineContract(factory: StoreFactory): void {
       expect(await claim(1, 'lease-x'), 'initial').to.equal(null);
 
       const ref = { runId: run._id, instanceId: at(instanceIds, 0), attempt: 1, leaseToken: 'lease-1' };
-      await t.store.runs.report({ ...ref, seq: 1, type: 'finished', status: 'failed', exitCode: 1, signal: null, result: null, error: null, retryable: true });
+      await t.store.runs.report([{ ...ref, seq: 1, type: 'finished', status: 'failed', exitCode: 1, signal: null, result: null, error: null, retryable: true }]);
       const later = new Date(Date.now() + 60_000).toISOString();
       await t.store.runs.transition(run._id, 'running', 'running', { instances: [{ index: 0, from: 'running', to: 'waiting', notBefore: later }] });
       expect(await claim(0, 'lease-2'), 'backoff not over').to.equal(null);
@@ -116,28 +118,29 @@ export function engineContract(factory: StoreFactory): void {
       const finished = (seq: number, status: 'completed' | 'failed', extra: Partial<AttemptReport> = {}): AttemptReport =>
         ({ ...base, seq, type: 'finished', status, exitCode: status === 'completed' ? 0 : 1, signal: null, result: null, error: null, retryable: true, ...extra } as AttemptReport);
       const applied = (outcome: Awaited<ReturnType<typeof t.store.runs.report>>): Run => {
-        if (outcome.outcome !== 'applied') throw new Error(`expected applied, got ${outcome.outcome}`);
+        if (outcome.outcome !== 'applied' || outcome.run === null) throw new Error(`expected applied, got ${outcome.outcome}`);
+        expect(outcome.followedUp).to.equal(false);
         return outcome.run;
       };
-      const started = applied(await t.store.runs.report({ ...base, seq: 1, type: 'started', pid: 4242 }));
+      const started = applied(await t.store.runs.report([{ ...base, seq: 1, type: 'started', pid: 4242 }]));
       const attempt = () => at(at(started.instances, 0).attempts, 0);
       expect(attempt()).to.include({ status: 'running', lastSeq: 1 });
       expect(attempt().started).to.be.a('string');
-      expect(await t.store.runs.report({ ...base, seq: 1, type: 'started', pid: 4242 }), 'same seq again').to.deep.equal({ outcome: 'duplicate' });
-      expect(await t.store.runs.report({ ...finished(2, 'completed'), leaseToken: 'stale' }), 'stale token').to.deep.equal({ outcome: 'stale' });
-      const checkpointed = applied(await t.store.runs.report({ ...base, seq: 2, type: 'checkpoint', checkpoint: { state: 'uploading', data: { done: 3 } } }));
+      expect(await t.store.runs.report([{ ...base, seq: 1, type: 'started', pid: 4242 }]), 'same seq again').to.deep.equal(DUPLICATE);
+      expect(await t.store.runs.report([{ ...finished(2, 'completed'), leaseToken: 'stale' }]), 'stale token').to.deep.equal(STALE);
+      const checkpointed = applied(await t.store.runs.report([{ ...base, seq: 2, type: 'checkpoint', checkpoint: { state: 'uploading', data: { done: 3 } } }]));
       expect(at(checkpointed.instances, 0).checkpoint).to.deep.equal({ state: 'uploading', data: { done: 3 } });
-      applied(await t.store.runs.report({ ...base, seq: 3, type: 'progress', state: 'uploading' }));
-      expect(await t.store.runs.report(finished(3, 'completed')), 'seq 3 applied already').to.deep.equal({ outcome: 'duplicate' });
-      const done = applied(await t.store.runs.report(finished(5, 'completed', { result: { files: 3 } })));
+      applied(await t.store.runs.report([{ ...base, seq: 3, type: 'progress', state: 'uploading' }]));
+      expect(await t.store.runs.report([finished(3, 'completed')]), 'seq 3 applied already').to.deep.equal(DUPLICATE);
+      const done = applied(await t.store.runs.report([finished(5, 'completed', { result: { files: 3 } })]));
       expect(at(at(done.instances, 0).attempts, 0)).to.include({ status: 'completed', exitCode: 0, lastSeq: 5, error: null, retryable: true });
       expect(at(at(done.instances, 0).attempts, 0).result).to.deep.equal({ files: 3 });
-      expect(await t.store.runs.report(finished(5, 'completed')), 'the completion resent').to.deep.equal({ outcome: 'duplicate' });
-      expect(await t.store.runs.report(finished(4, 'failed')), 'below the applied seq').to.deep.equal({ outcome: 'duplicate' });
-      expect(await t.store.runs.report(finished(6, 'failed')), 'attempt already ended').to.deep.equal({ outcome: 'stale' });
-      expect(await t.store.runs.report({ ...finished(9, 'failed'), attempt: 2 }), 'unknown attempt').to.deep.equal({ outcome: 'stale' });
-      expect(await t.store.runs.report({ ...finished(9, 'failed'), instanceId: MISSING_ID }), 'unknown instance').to.deep.equal({ outcome: 'stale' });
-      expect(await t.store.runs.report({ ...finished(9, 'failed'), runId: MISSING_ID }), 'unknown run').to.deep.equal({ outcome: 'stale' });
+      expect(await t.store.runs.report([finished(5, 'completed')]), 'the completion resent').to.deep.equal(DUPLICATE);
+      expect(await t.store.runs.report([finished(4, 'failed')]), 'below the applied seq').to.deep.equal(DUPLICATE);
+      expect(await t.store.runs.report([finished(6, 'failed')]), 'attempt already ended').to.deep.equal(STALE);
+      expect(await t.store.runs.report([{ ...finished(9, 'failed'), attempt: 2 }]), 'unknown attempt').to.deep.equal(STALE);
+      expect(await t.store.runs.report([{ ...finished(9, 'failed'), instanceId: MISSING_ID }]), 'unknown instance').to.deep.equal(STALE);
+      expect(await t.store.runs.report([{ ...finished(9, 'failed'), runId: MISSING_ID }]), 'unknown run').to.deep.equal(STALE);
       const journal = (await t.store.runs.journal(run._id, ALL)).items;
       const ended = journal.filter((e) => e.type === 'attempt.ended');
       expect(ended).to.have.length(1);
@@ -147,19 +150,71 @@ export function engineContract(factory: StoreFactory): void {
       expect(journal.filter((e) => e.type === 'attempt.progress').map((e) => [e.instanceId, e.attempt, e.data])).to.deep.equal([[at(instanceIds, 0), 1, { state: 'uploading' }]]);
       expect(journal.filter((e) => e.type === 'attempt.checkpoint')).to.have.length(1);
       expect(journal.map((e) => e.seq)).to.deep.equal(journal.map((_, i) => i + 1));
-      await rejects(t.store.runs.report({ ...base, seq: 0, type: 'started', pid: null }), ValidationError);
+      await rejects(t.store.runs.report([{ ...base, seq: 0, type: 'started', pid: null }]), ValidationError);
+      await rejects(t.store.runs.report([]), ValidationError);
+      await rejects(t.store.runs.report([finished(8, 'failed'), finished(7, 'failed')]), ValidationError, 'seq must ascend');
+      await rejects(t.store.runs.report([finished(8, 'failed'), { ...finished(9, 'failed'), attempt: 2 }]), ValidationError, 'one attempt');
     });
 
     it('keeps a failure\'s retryable flag', async function () {
       const { run, instanceIds } = await runningRun(t);
       const device = await t.fx.device();
       await t.store.runs.dispatch({ runId: run._id, instanceIndex: 0, deviceId: device._id, leaseToken: 'tok', leaseExpires: LEASE });
-      const outcome = await t.store.runs.report({
+      const outcome = await t.store.runs.report([{
         runId: run._id, instanceId: at(instanceIds, 0), attempt: 1, leaseToken: 'tok', seq: 1,
         type: 'finished', status: 'failed', exitCode: null, signal: null, result: null, error: 'package escapes its folder', retryable: false,
-      });
-      if (outcome.outcome !== 'applied') throw new Error(outcome.outcome);
+      }]);
+      if (outcome.run === null) throw new Error(outcome.outcome);
       expect(at(at(outcome.run.instances, 0).attempts, 0)).to.include({ status: 'failed', error: 'package escapes its folder', retryable: false });
+    });
+
+    it('applies a batch of reports on one attempt at once, and the follow-up step with them when it still holds', async function () {
+      const { run, workflowId, instanceIds } = await runningRun(t);
+      const device = await t.fx.device();
+      await t.store.runs.dispatch({ runId: run._id, instanceIndex: 0, deviceId: device._id, leaseToken: 'tok', leaseExpires: LEASE });
+      const base = { runId: run._id, instanceId: at(instanceIds, 0), attempt: 1, leaseToken: 'tok' };
+      const reports: AttemptReport[] = [
+        { ...base, seq: 1, type: 'started', pid: 7 },
+        { ...base, seq: 2, type: 'finished', status: 'completed', exitCode: 0, signal: null, result: 'ok', error: null, retryable: true },
+      ];
+      const missed = { from: 'running' as const, to: 'running' as const, change: { instances: [{ index: 0, from: 'waiting' as const, to: 'completed' as const }] } };
+      const first = await t.store.runs.report(reports.slice(0, 1), missed);
+      expect(first, 'no follow-up without an end').to.deep.include({ outcome: 'applied', followedUp: false });
+      const followUp = {
+        from: 'running' as const, to: 'running' as const,
+        change: { instances: [{ index: 0, from: 'running' as const, to: 'completed' as const }, { index: 1, from: 'initial' as const, to: 'waiting' as const }] },
+      };
+      const both = await t.store.runs.report(reports, followUp);
+      expect(both.outcome).to.equal('applied');
+      expect(both.followedUp).to.equal(true);
+      const now = present(both.run);
+      expect(now.instances.map((i) => i.state)).to.deep.equal(['completed', 'waiting']);
+      expect(at(at(now.instances, 0).attempts, 0)).to.include({ status: 'completed', lastSeq: 2, result: 'ok' });
+      expect(present(await t.store.instances.get(workflowId, at(instanceIds, 1), ALL)).state).to.equal('waiting');
+      const types = (await t.store.runs.journal(run._id, ALL)).items.map((e) => e.type).slice(-4);
+      expect(types).to.deep.equal(['attempt.started', 'attempt.ended', 'instance.state', 'instance.state']);
+      expect(await t.store.runs.report(reports, followUp), 'all resent').to.deep.equal(DUPLICATE);
+    });
+
+    it('keeps the reports but leaves out a follow-up step that no longer holds', async function () {
+      const { run, instanceIds } = await runningRun(t);
+      const device = await t.fx.device();
+      await t.store.runs.dispatch({ runId: run._id, instanceIndex: 0, deviceId: device._id, leaseToken: 'tok', leaseExpires: LEASE });
+      const stale = {
+        from: 'paused' as const, to: 'paused' as const,
+        change: { instances: [{ index: 0, from: 'running' as const, to: 'completed' as const }], journal: [{ type: 'attempt.progress' as const, data: { never: true } }] },
+      };
+      const outcome = await t.store.runs.report([{
+        runId: run._id, instanceId: at(instanceIds, 0), attempt: 1, leaseToken: 'tok', seq: 1,
+        type: 'finished', status: 'completed', exitCode: 0, signal: null, result: null, error: null, retryable: true,
+      }], stale);
+      expect(outcome).to.deep.include({ outcome: 'applied', followedUp: false });
+      const now = present(outcome.run);
+      expect(at(now.instances, 0).state, 'instance untouched').to.equal('running');
+      expect(at(at(now.instances, 0).attempts, 0).status).to.equal('completed');
+      const types = (await t.store.runs.journal(run._id, ALL)).items.map((e) => e.type);
+      expect(types.at(-1)).to.equal('attempt.ended');
+      expect(types).to.not.include('attempt.progress');
     });
 
     it('renews the leases a device holds, answers the ones it lost, and expires the lapsed ones as lost', async function () {
@@ -185,8 +240,8 @@ export function engineContract(factory: StoreFactory): void {
       expect(lost.status).to.equal('lost');
       expect(lost.error).to.match(/^lease expired/);
       expect(lost.ended).to.be.a('string');
-      expect(await t.store.runs.report({ ...keyB, seq: 1, type: 'finished', status: 'completed', exitCode: 0, signal: null, result: null, error: null, retryable: true }),
-        'late report of a lost attempt').to.deep.equal({ outcome: 'stale' });
+      expect(await t.store.runs.report([{ ...keyB, seq: 1, type: 'finished', status: 'completed', exitCode: 0, signal: null, result: null, error: null, retryable: true }]),
+        'late report of a lost attempt').to.deep.equal(STALE);
       expect(await t.store.runs.renewLeases(other._id, [keyB], '2031-01-01T00:00:00.000Z'), 'lost leases are not renewed').to.deep.equal({ lost: [keyB] });
       expect(await t.store.runs.expireLeases(new Date('2030-01-01T00:00:30.000Z')), 'expired once').to.deep.equal([]);
       const types = (await t.store.runs.journal(two.run._id, ALL)).items.map((e) => e.type);
