@@ -5,8 +5,8 @@
  * INVARIANTS
  * - Every change of a run goes through the store first (compare-and-set); the cached document is
  *   replaced by what the store returns, never edited in place.
- * - `applyStep` is the one point where a run's or an instance's state changes: it logs {from, to}
- *   and emits `transition` after the write, never before.
+ * - A run's or an instance's state changes only through a stored step (`applyStep`, a claim, or a
+ *   report's follow-up); `announceStep` then logs {from, to} and emits `transition`, never before.
  * - Work on one run is serial (`RunEntry.serial`); a failed compare-and-set reloads the run and
  *   plans again, so several supervisors can share a store.
  */
@@ -16,8 +16,8 @@ import type { Attempt, RetryPolicy, Run } from '../../shared/domain/model.js';
 import { ALL } from '../../shared/domain/query.js';
 import { isFinalRunStatus, type AttemptStatus } from '../../shared/domain/states.js';
 import type { Logger } from '../../shared/log.js';
-import type { AttemptKey, Dispatch } from '../../shared/protocol/worker.js';
-import type { EndedAttempt, InstanceStep, Store } from '../../shared/store/port.js';
+import type { AttemptKey } from '../../shared/protocol/worker.js';
+import type { AttemptReport, EndedAttempt, Store } from '../../shared/store/port.js';
 import type { SessionRegistry } from '../workers/registry.js';
 import { attemptKeyId, type WorkerSession } from '../workers/session.js';
 import type { DeviceCatalog } from './catalog.js';
@@ -25,8 +25,8 @@ import { Dispatcher, type QueueItem } from './dispatcher.js';
 import { preciseNow, type EngineEvents } from './events.js';
 import { createLifecycles, type InstanceEffect, type RunEffect } from './machines.js';
 import { isLive, latestAttempt, plan, type Plan, type PlanContext } from './planner.js';
-import { resolvePolicy } from './retry.js';
 import { RunEntry } from './run-entry.js';
+import { afterReports, prepareStep, toDispatch, type PreparedStep, type StepPlan } from './steps.js';
 
 export interface EngineOptions {
   /** Lease granted with each dispatch and renewal. */
@@ -274,45 +274,53 @@ export class Engine extends EventEmitter<EngineEvents> {
     session.cancel({ key, reason: 'stop' }, this.deps.options.ackTimeoutMs);
   }
 
-  /** The one transition point: stores a step, then logs, announces and performs its effects. */
-  private async applyStep(entry: RunEntry, step: Extract<Plan, { kind: 'step' }>): Promise<boolean> {
-    const before = entry.run;
-    const runMove = step.run === null ? null : this.lifecycles.run.plan(before.status, step.run);
-    const instanceMoves = step.instances.map((change) => ({
-      change,
-      move: this.lifecycles.instance.plan(before.instances[change.index]!.state, change.input),
-    }));
-    const instances: InstanceStep[] = instanceMoves.map(({ change, move }) => ({
-      index: change.index, from: move.from, to: move.to, ...(change.notBefore !== undefined ? { notBefore: change.notBefore } : {}),
-    }));
-    const stored = await this.deps.store.runs.transition(entry.id, before.status, runMove?.to ?? before.status, {
-      ...(step.error !== undefined ? { error: step.error } : {}),
-      instances,
-      ...(step.journal !== undefined ? { journal: step.journal } : {}),
-    });
+  /** Stores a planned step, then announces it (the one transition point, with `announceStep`). */
+  private async applyStep(entry: RunEntry, plan: StepPlan): Promise<boolean> {
+    const prepared = prepareStep(this.lifecycles, entry.run, plan);
+    const { from, to, change } = prepared.step;
+    const stored = await this.deps.store.runs.transition(entry.id, from, to, change);
     if (stored === null) {
-      entry.logger.debug({ status: before.status }, 'the run changed meanwhile; reloading');
+      entry.logger.debug({ status: from }, 'the run changed meanwhile; reloading');
       return false;
     }
     this.accept(entry, stored);
+    this.announceStep(entry, prepared, stored);
+    return true;
+  }
+
+  /**
+   * What follows once these reports are stored, if they end the attempt: the step the planner would
+   * take next, for the store to apply in the same transaction. Undefined when nothing would follow.
+   */
+  followUp(entry: RunEntry, reports: AttemptReport[]): PreparedStep | undefined {
+    const predicted = afterReports(entry.run, reports);
+    if (predicted === null) return undefined;
+    this.planContext.now = Date.now();
+    const next = plan(predicted, this.planContext);
+    return next.kind === 'step' ? prepareStep(this.lifecycles, predicted, next) : undefined;
+  }
+
+  /**
+   * A step is stored: log {from, to} of every move, announce it, perform its effects. Announced in
+   * causal order: a run starts before its instance is readied, an instance ends before the run it ends.
+   */
+  announceStep(entry: RunEntry, prepared: PreparedStep, stored: Run): void {
+    const { runMove, instanceMoves, error } = prepared;
     const at = preciseNow();
     const announceRun = (): void => {
       if (runMove === null) return;
-      entry.logger.info({ machine: 'run', from: runMove.from, to: runMove.to, input: runMove.input, error: step.error }, 'transition');
+      entry.logger.info({ machine: 'run', from: runMove.from, to: runMove.to, input: runMove.input, error }, 'transition');
       this.emit('transition', { machine: 'run', run: stored, index: null, instanceId: null, from: runMove.from, to: runMove.to, input: runMove.input, at });
       this.performRunEffect(entry, runMove.effect);
     };
-    // Announced in causal order: a run starts before its instance is readied, an instance ends
-    // before the run it ends.
     if (runMove?.to === 'running') announceRun();
-    for (const { change, move } of instanceMoves) {
-      const instanceId = stored.instances[change.index]!.instanceId;
-      entry.logger.info({ machine: 'instance', index: change.index, instanceId, from: move.from, to: move.to, input: move.input }, 'transition');
-      this.emit('transition', { machine: 'instance', run: stored, index: change.index, instanceId, from: move.from, to: move.to, input: move.input, at });
-      this.performInstanceEffect(entry, change.index, move.effect);
+    for (const { index, move } of instanceMoves) {
+      const instanceId = stored.instances[index]!.instanceId;
+      entry.logger.info({ machine: 'instance', index, instanceId, from: move.from, to: move.to, input: move.input }, 'transition');
+      this.emit('transition', { machine: 'instance', run: stored, index, instanceId, from: move.from, to: move.to, input: move.input, at });
+      this.performInstanceEffect(entry, index, move.effect);
     }
     if (runMove !== null && runMove.to !== 'running') announceRun();
-    return true;
   }
 
   /** `deliver` needs the claim it follows; the other effects only the run and the instance. */
@@ -391,18 +399,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The `deliver` effect: sends the attempt and handles the worker's answer. */
   private async deliver(entry: RunEntry, session: WorkerSession, index: number, attempt: Attempt, key: AttemptKey): Promise<void> {
     const instance = entry.run.instances[index]!;
-    const policy = resolvePolicy(instance.retry, this.deps.options.defaults);
-    const dispatch: Dispatch = {
-      ...key,
-      name: instance.name,
-      runtime: instance.runtime,
-      entryPoint: instance.entryPoint,
-      package: instance.package,
-      properties: Object.fromEntries(instance.properties.map((p) => [p.name, p.value])),
-      timeoutMs: policy.timeoutMs,
-      maxLogBytes: this.deps.options.maxLogBytes,
-      checkpoint: instance.checkpoint,
-    };
+    const dispatch = toDispatch(entry.run, index, key, this.deps.options);
     const ack = await session.dispatch(dispatch, this.deps.options.ackTimeoutMs);
     if (ack === null) {
       session.logger.warn({ runId: entry.id, attempt: attempt.number }, 'dispatch not acknowledged in time; its lease decides');

@@ -42,6 +42,8 @@ interface Probe {
 
 export class Lifecycle<S extends string, I extends string, E extends string> {
   private readonly fsm: BehavioralFsm<Probe>;
+  /** The machine is fixed data, so each (state, input) answer is asked of machina once. */
+  private readonly answers = new Map<string, Move<S, I, E> | IllegalStateError>();
 
   constructor(readonly definition: LifecycleDefinition<S, I, E>) {
     const states: Record<string, Record<string, (this: BehavioralFsm<Probe>, client: Probe) => void>> = {};
@@ -75,11 +77,22 @@ export class Lifecycle<S extends string, I extends string, E extends string> {
 
   /** Where `input` leads from `from`; IllegalStateError when the machine does not allow it. */
   plan(from: S, input: I): Move<S, I, E> {
-    if (!(from in this.definition.states)) throw new IllegalStateError(this.name, from, input);
+    const key = `${from}\u0000${input}`;
+    let answer = this.answers.get(key);
+    if (answer === undefined) {
+      answer = this.ask(from, input);
+      this.answers.set(key, answer);
+    }
+    if (answer instanceof IllegalStateError) throw new IllegalStateError(this.name, from, input);
+    return { ...answer };
+  }
+
+  private ask(from: S, input: I): Move<S, I, E> | IllegalStateError {
+    if (!(from in this.definition.states)) return new IllegalStateError(this.name, from, input);
     const probe: Probe = { seat: from };
     this.fsm.handle(probe, input);
     const to = this.fsm.compositeState(probe) as S;
-    if (probe.unhandled === true || probe.effect === undefined) throw new IllegalStateError(this.name, from, input);
+    if (probe.unhandled === true || probe.effect === undefined) return new IllegalStateError(this.name, from, input);
     return { from, input, to, effect: probe.effect as E };
   }
 

@@ -35,8 +35,10 @@ export class ReportIntake {
     const stale = new Map<string, AttemptKey>();
     let logs: Array<{ outboxSeq: number; report: LogReport }> = [];
     try {
-      for (const { outboxSeq, report } of entries) {
-        if (stale.has(attemptKeyId(report.key))) {
+      for (let i = 0; i < entries.length; i += 1) {
+        const { outboxSeq, report } = entries[i]!;
+        const id = attemptKeyId(report.key);
+        if (stale.has(id)) {
           ackedThrough = outboxSeq;
           continue;
         }
@@ -46,13 +48,21 @@ export class ReportIntake {
         }
         ackedThrough = await this.flushLogs(session, logs, stale, ackedThrough);
         logs = [];
-        if (stale.has(attemptKeyId(report.key))) {
+        if (stale.has(id)) {
           ackedThrough = outboxSeq;
           continue;
         }
-        const outcome = await this.applyReport(session, report);
-        if (outcome === 'stale') stale.set(attemptKeyId(report.key), report.key);
-        ackedThrough = outboxSeq;
+        // Consecutive state reports on one attempt (e.g. started + finished of a quick task) go in one write.
+        const group: StateReport[] = [report];
+        while (i + 1 < entries.length) {
+          const next = entries[i + 1]!.report;
+          if (next.type === 'log' || attemptKeyId(next.key) !== id) break;
+          group.push(next);
+          i += 1;
+        }
+        const outcome = await this.applyReports(session, group);
+        if (outcome === 'stale') stale.set(id, report.key);
+        ackedThrough = entries[i]!.outboxSeq;
       }
       ackedThrough = await this.flushLogs(session, logs, stale, ackedThrough);
     } catch (error) {
@@ -62,28 +72,31 @@ export class ReportIntake {
     return { ackedThrough, stale: [...stale.values()] };
   }
 
-  /** Stores one non-log report on its run's serial chain; returns what became of it. */
-  private async applyReport(session: WorkerSession, report: StateReport): Promise<ReportOutcome['outcome']> {
-    const input = toAttemptReport(report);
-    const entry = await this.engine.entry(report.key.runId);
+  /** Stores one attempt's state reports on its run's serial chain, with the step that follows them. */
+  private async applyReports(session: WorkerSession, reports: StateReport[]): Promise<ReportOutcome['outcome']> {
+    const inputs = reports.map(toAttemptReport);
+    const key = reports[0]!.key;
+    const entry = await this.engine.entry(key.runId);
     if (entry === null) {
       // A finished or unknown run: the store still tells a duplicate from a stale report.
-      return (await this.store.runs.report(input)).outcome;
+      return (await this.store.runs.report(inputs)).outcome;
     }
     return entry.serial(async () => {
-      const result = await this.store.runs.report(input);
-      if (result.outcome !== 'applied') {
-        if (result.outcome === 'stale') entry.logger.info({ deviceId: session.deviceId, key: redactKey(report.key), type: report.type }, 'stale report refused');
-        return result.outcome;
+      const followUp = this.engine.followUp(entry, inputs);
+      const result = await this.store.runs.report(inputs, followUp?.step);
+      const finished = reports.find((r) => r.type === 'finished');
+      if (result.run !== null) {
+        this.engine.accept(entry, result.run);
+        if (finished !== undefined && result.outcome === 'applied') session.unhold(key);
+        const index = result.run.instances.findIndex((i) => i.instanceId === key.instanceId);
+        const attempt = result.run.instances[index]?.attempts.find((a) => a.number === key.attempt);
+        if (attempt !== undefined) this.engine.emit('attempt', { kind: 'reported', runId: entry.id, index, attempt, at: preciseNow() });
+        if (finished?.type === 'finished' && attempt?.status === finished.outcome) {
+          entry.logger.info({ deviceId: session.deviceId, index, attempt: key.attempt, outcome: finished.outcome, exitCode: finished.exitCode, error: finished.error }, 'attempt finished');
+        }
+        if (result.followedUp && followUp !== undefined) this.engine.announceStep(entry, followUp, result.run);
       }
-      this.engine.accept(entry, result.run);
-      if (report.type === 'finished') session.unhold(report.key);
-      const index = result.run.instances.findIndex((i) => i.instanceId === report.key.instanceId);
-      const attempt = result.run.instances[index]?.attempts.find((a) => a.number === report.key.attempt);
-      if (attempt !== undefined) this.engine.emit('attempt', { kind: 'reported', runId: entry.id, index, attempt, at: preciseNow() });
-      if (report.type === 'finished') {
-        entry.logger.info({ deviceId: session.deviceId, index, attempt: report.key.attempt, outcome: report.outcome, exitCode: report.exitCode, error: report.error }, 'attempt finished');
-      }
+      if (result.outcome === 'stale') entry.logger.info({ deviceId: session.deviceId, key: redactKey(key), types: reports.map((r) => r.type) }, 'stale reports refused');
       this.engine.drive(entry);
       return result.outcome;
     });

@@ -26,15 +26,17 @@ describe('engine: retry', function () {
     const attempts = done.instances[0]!.attempts;
     expect(attempts.map((a) => [a.number, a.status, a.exitCode])).to.deep.equal([[1, 'failed', 3], [2, 'failed', 3], [3, 'completed', 0]]);
     expect(attempts[2]!.result).to.deep.equal({ attempt: 3 });
-    // The backoff doubles: 100 ms before the 2nd attempt, 200 ms before the 3rd.
-    const gap = (a: number) => Date.parse(attempts[a]!.dispatched) - Date.parse(attempts[a - 1]!.ended!);
-    expect(gap(1)).to.be.at.least(100);
-    expect(gap(2)).to.be.at.least(200);
     const journal = (await h.store.runs.journal(run._id, { all: true })).items;
     const retries = journal.filter((e) => e.type === 'attempt.retry');
     expect(retries.map((e) => [e.attempt, e.data['nextAttempt'], e.data['backoffMs'], e.data['reason']])).to.deep.equal([
       [1, 2, 100, 'exit code 3'], [2, 3, 200, 'exit code 3'],
     ]);
+    // The backoff doubles, counted from the failure: no attempt went out before its notBefore.
+    for (const [i, retry] of retries.entries()) {
+      const notBefore = Date.parse(retry.data['notBefore'] as string);
+      expect(Date.parse(attempts[i + 1]!.dispatched)).to.be.at.least(notBefore);
+      expect(notBefore - Date.parse(attempts[i]!.ended!)).to.be.within((retry.data['backoffMs'] as number) - 20, (retry.data['backoffMs'] as number) + 20);
+    }
   });
 
   it('retries an attempt that timed out on its board', async () => {
