@@ -390,10 +390,12 @@ export interface RunRepository {
   transition(runId: Id, from: RunStatus, to: RunStatus, change?: RunStepChange): Promise<Run | null>;
   /**
    * Claims a waiting instance for a worker: only if the run is `running`, the instance `waiting` and
-   * its notBefore passed. Adds attempt number (previous + 1) as `dispatched` under the lease and
-   * moves the instance to `running`. Null when the claim lost (another supervisor, a pause, a stop).
+   * its notBefore passed. Adds attempt number (previous + 1) as `dispatched` under the lease, moves
+   * the instance to `running` and clears its notBefore — nothing else — and returns the attempt (the
+   * engine knows the rest of the change; a claim is on the dispatch latency path, so the run is not
+   * read back). Null when the claim lost (another supervisor, a pause, a stop).
    */
-  dispatch(input: DispatchInput): Promise<{ run: Run; attempt: Attempt } | null>;
+  dispatch(input: DispatchInput): Promise<Attempt | null>;
   /**
    * Applies a worker's reports on one attempt (ascending seq) in one transaction, each exactly once:
    * only for an existing attempt held by `leaseToken` whose status is live (`dispatched`/`running`),

@@ -374,20 +374,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (entry.closed || session.closed || instance === undefined || instance.state !== 'waiting' || entry.run.status !== 'running') return;
     const move = this.lifecycles.instance.plan(instance.state, 'dispatch');
     const leaseToken = randomBytes(18).toString('base64url');
-    const claimed = await this.deps.store.runs.dispatch({
+    const attempt = await this.deps.store.runs.dispatch({
       runId: entry.id,
       instanceIndex: item.index,
       deviceId: session.deviceId,
       leaseToken,
       leaseExpires: new Date(Date.now() + this.deps.options.leaseMs).toISOString(),
     });
-    if (claimed === null) {
+    if (attempt === null) {
       await this.reload(entry);
       return;
     }
-    const { run, attempt } = claimed;
     const key: AttemptKey = { runId: entry.id, instanceId: instance.instanceId, attempt: attempt.number, leaseToken };
     session.hold(key);
+    // The store changed exactly this (port: dispatch); the next report reads the whole run back.
+    const instances = entry.run.instances.slice();
+    instances[item.index] = { ...instance, state: move.to, notBefore: null, attempts: [...instance.attempts, attempt] };
+    const run: Run = { ...entry.run, instances };
     this.accept(entry, run);
     const at = preciseNow();
     entry.logger.info({ machine: 'instance', index: item.index, instanceId: instance.instanceId, from: move.from, to: move.to, input: move.input, deviceId: session.deviceId, attempt: attempt.number }, 'transition');

@@ -120,7 +120,7 @@ export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: R
 }
 
 /** Claims a waiting, due instance of a running run for a device, under a lease. */
-export function dispatch(ctx: SqliteContext, input: DispatchInput): { run: Run; attempt: Attempt } | null {
+export function dispatch(ctx: SqliteContext, input: DispatchInput): Attempt | null {
   validate((c) => {
     c.id('deviceId', input.deviceId, true);
     c.number('instanceIndex', input.instanceIndex, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
@@ -149,7 +149,7 @@ export function dispatch(ctx: SqliteContext, input: DispatchInput): { run: Run; 
       { type: 'attempt.dispatched', instanceId: instance.instanceId, attempt: attempt.number, data: { deviceId: input.deviceId } },
     ]);
     runChanged(ctx, row._id, 'updated');
-    return { run: mustLoad(ctx, row._id), attempt: toAttempt(attempt) };
+    return toAttempt(attempt);
   });
 }
 
@@ -272,7 +272,7 @@ export function report(ctx: SqliteContext, inputs: AttemptReport[], followUp?: R
         if (!(error instanceof StepMissed)) throw error;
       }
     }
-    touchRun(ctx, runId);
+    if (!followedUp) touchRun(ctx, runId);
     runChanged(ctx, runId, 'updated');
     return { outcome: stale ? 'stale' : 'applied', run: mustLoad(ctx, runId), followedUp };
   });

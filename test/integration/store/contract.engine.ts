@@ -86,9 +86,14 @@ export function engineContract(factory: StoreFactory): void {
       const device = await t.fx.device();
       const claim = (index: number, leaseToken: string) => t.store.runs.dispatch({ runId: run._id, instanceIndex: index, deviceId: device._id, leaseToken, leaseExpires: LEASE });
       const first = present(await claim(0, 'lease-1'));
-      expect(first.attempt).to.include({ number: 1, deviceId: device._id, status: 'dispatched', leaseToken: 'lease-1', leaseExpires: LEASE, lastSeq: 0, started: null, ended: null, retryable: true });
-      expect(at(first.run.instances, 0).state).to.equal('running');
-      expect(at(first.run.instances, 0).attempts).to.deep.equal([first.attempt]);
+      expect(first).to.include({ number: 1, deviceId: device._id, status: 'dispatched', leaseToken: 'lease-1', leaseExpires: LEASE, lastSeq: 0, started: null, ended: null, retryable: true });
+      const claimed = present(await t.store.runs.get(run._id, ALL));
+      expect(at(claimed.instances, 0).state).to.equal('running');
+      expect(at(claimed.instances, 0).attempts).to.deep.equal([first]);
+      const journal = (await t.store.runs.journal(run._id, ALL)).items.slice(-2);
+      expect(journal.map((e) => [e.type, e.data])).to.deep.equal([
+        ['instance.state', { index: 0, from: 'waiting', to: 'running' }], ['attempt.dispatched', { deviceId: device._id }],
+      ]);
       expect(present(await t.store.instances.get(workflowId, at(instanceIds, 0), ALL)).state).to.equal('running');
       expect(await claim(0, 'lease-x'), 'not waiting').to.equal(null);
       expect(await claim(1, 'lease-x'), 'initial').to.equal(null);
@@ -103,9 +108,10 @@ export function engineContract(factory: StoreFactory): void {
       expect(await claim(0, 'lease-2'), 'paused run').to.equal(null);
       await t.store.runs.transition(run._id, 'paused', 'running');
       const second = present(await claim(0, 'lease-2'));
-      expect(second.attempt.number).to.equal(2);
-      expect(at(second.run.instances, 0).attempts.map((a) => [a.number, a.status])).to.deep.equal([[1, 'failed'], [2, 'dispatched']]);
-      expect(at(second.run.instances, 0).notBefore).to.equal(null);
+      expect(second.number).to.equal(2);
+      const again = present(await t.store.runs.get(run._id, ALL));
+      expect(at(again.instances, 0).attempts.map((a) => [a.number, a.status])).to.deep.equal([[1, 'failed'], [2, 'dispatched']]);
+      expect(at(again.instances, 0).notBefore).to.equal(null);
       await t.store.runs.transition(run._id, 'running', 'stopped', { instances: [{ index: 1, from: 'initial', to: 'waiting' }] });
       expect(await claim(1, 'l'), 'final run').to.equal(null);
     });
