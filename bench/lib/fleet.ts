@@ -19,7 +19,7 @@ interface ConnectCommand {
   concurrency: number;
 }
 
-type Command = ConnectCommand | { cmd: 'receipts' } | { cmd: 'bare'; url: string; ca: string } | { cmd: 'memory' } | { cmd: 'stop' };
+type Command = ConnectCommand | { cmd: 'receipts' } | { cmd: 'bare'; url: string; ca: string; count?: number } | { cmd: 'memory' } | { cmd: 'stop' };
 
 const workers: SimulatedWorker[] = [];
 let receipts: Array<[string, number]> = [];
@@ -59,10 +59,14 @@ process.on('message', (raw) => {
         receipts = [];
         return;
       case 'bare': {
-        const socket = io(`${command.url}/bare`, { transports: ['websocket'], ca: command.ca });
-        socket.on('ping-bench', (_payload: unknown, ack: (answer: { ok: true }) => void) => ack({ ok: true }));
-        bareSockets.push(socket);
-        socket.once('connect', () => send({ type: 'bare' }));
+        // Plain socket.io clients (no protocol): a round-trip peer, or idle connections for a reference.
+        for (let i = 0; i < (command.count ?? 1); i += 1) {
+          const socket = io(`${command.url}/bare`, { transports: ['websocket'], ca: command.ca });
+          socket.on('ping-bench', (_payload: unknown, ack: (answer: { ok: true }) => void) => ack({ ok: true }));
+          bareSockets.push(socket);
+          await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        }
+        send({ type: 'bare' });
         return;
       }
       case 'memory':

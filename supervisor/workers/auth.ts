@@ -80,5 +80,7 @@ async function authenticate(deps: HandshakeDeps, socket: Socket): Promise<Device
     throw new HandshakeRefusal('disabled', `device "${credentials.device.name}" is disabled by an administrator`);
   }
   socket.data = { deviceId: auth.deviceId, agentVersion: auth.agentVersion, protocolVersion: auth.protocolVersion };
+  // The handshake object lives as long as the connection: it need not keep the secret.
+  delete (socket.handshake.auth as { secret?: string }).secret;
   return credentials.device;
 }

@@ -60,7 +60,7 @@ export class WorkerNamespaceHandler {
   private connected(socket: WorkerSocket): void {
     const { engine, registry, presence, logger } = this.deps;
     const device = this.devices.get(socket as unknown as Socket)!;
-    const session = new WorkerSession(socket, device, logger.child({ deviceId: device._id }), (s, freed) => {
+    const session = new WorkerSession(socket, device, logger, (s, freed) => {
       registry.capacityChanged(s);
       if (s.ready && !s.closed) presence.load(s.deviceId, s.held.size > 0);
       if (freed && s.available) engine.dispatcher.pump();

@@ -44,7 +44,7 @@ export class WorkerSession {
   constructor(
     readonly socket: WorkerSocket,
     device: Device,
-    readonly logger: Logger,
+    private readonly baseLogger: Logger,
     /** Called on every change of what it can take; `freed` when it can take more than before. */
     private readonly onCapacity: (session: WorkerSession, freed: boolean) => void,
   ) {
@@ -52,6 +52,11 @@ export class WorkerSession {
     this.deviceId = device._id;
     this.deviceName = device.name;
     this.labels = new Set(device.labels);
+  }
+
+  /** Operator log lines about this board (made when needed: an idle board costs no logger). */
+  get logger(): Logger {
+    return this.baseLogger.child({ deviceId: this.deviceId });
   }
 
   get load(): number {
