@@ -19,17 +19,9 @@ export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'workty.sqlite');
 }
 
-/** What the MongoDB adapter module exports (typed here so that this file compiles without it). */
-interface MongoAdapterModule {
-  openMongoStore(options: { url: string; logger: Logger }): Promise<Store>;
-}
-
-/** In a variable so that tsc does not resolve it: the adapter lives on its own branch until merged. */
-const MONGO_ADAPTER = './mongo/index.js';
-
 export async function openStore(location: StoreLocation, logger: Logger): Promise<Store> {
   if (location.mongodbUrl !== undefined) {
-    const { openMongoStore } = (await import(MONGO_ADAPTER)) as MongoAdapterModule;
+    const { openMongoStore } = await import('./mongo/index.js');
     return openMongoStore({ url: location.mongodbUrl, logger });
   }
   mkdirSync(location.dataDir, { recursive: true, mode: 0o700 });
