@@ -78,7 +78,7 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
     stallCheckMs: config.stallCheckIntervalMs,
     reconnectGraceMs: config.reconnectGraceMs,
   });
-  const intake = new ReportIntake(engine, store, logger.child({ component: 'reports' }), config.maxLogBytes);
+  const intake = new ReportIntake(engine, store, config.maxLogBytes);
   const presence = new PresenceRecorder(store, logger.child({ component: 'presence' }));
   const tailer = new ChangeFeedTailer(store.changes, logger.child({ component: 'change-feed' }), { pollMs: config.changeFeedPollMs });
 

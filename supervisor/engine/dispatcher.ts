@@ -4,7 +4,8 @@
  * until a worker frees a slot, says hello or comes back.
  *
  * INVARIANTS
- * - At most one queued item per run (a run works on one instance at a time).
+ * - At most one queued item per run (a run works on one instance at a time), and none while a claim
+ *   for the run is under way (the claim's outcome decides whether it is offered again).
  * - A slot is reserved on the chosen worker before the claim is written, so two pumps never give the
  *   same slot twice; the claim releases the reservation whatever its outcome.
  * - `pump()` never runs re-entrantly; calls during a pump make it go round again.
@@ -22,11 +23,15 @@ export interface QueueItem {
   since: number;
 }
 
-/** Claims the item for the worker (the engine's job); the dispatcher only picks the pair. */
+/**
+ * Claims the item for the worker (the engine's job; the dispatcher only picks the pair). It must call
+ * `claimSettled(runId)` once the claim is stored or lost, before anything offers the run again.
+ */
 export type Claim = (item: QueueItem, session: WorkerSession) => Promise<void>;
 
 export class Dispatcher {
   private readonly queue = new Map<string, QueueItem>();
+  private readonly claiming = new Set<string>();
   private pumping = false;
   private again = false;
   private stopped = false;
@@ -35,11 +40,16 @@ export class Dispatcher {
 
   /** Queues the run's current instance (replacing an older offer of the same run) and pumps. */
   offer(item: Omit<QueueItem, 'since'>): void {
-    if (this.stopped) return;
+    if (this.stopped || this.claiming.has(item.runId)) return;
     const existing = this.queue.get(item.runId);
     if (existing !== undefined && existing.index === item.index) return;
     this.queue.set(item.runId, { ...item, since: performance.timeOrigin + performance.now() });
     this.pump();
+  }
+
+  /** A claim for the run is over: the run may be offered again. */
+  claimSettled(runId: string): void {
+    this.claiming.delete(runId);
   }
 
   withdraw(runId: string): void {
@@ -66,6 +76,7 @@ export class Dispatcher {
           const session = this.registry.choose(item);
           if (session === undefined) continue;
           this.queue.delete(runId);
+          this.claiming.add(runId);
           session.reserve();
           void this.claim(item, session);
         }

@@ -24,9 +24,10 @@ import type { DeviceCatalog } from './catalog.js';
 import { Dispatcher, type QueueItem } from './dispatcher.js';
 import { preciseNow, type EngineEvents } from './events.js';
 import { createLifecycles, type InstanceEffect, type RunEffect } from './machines.js';
-import { isLive, latestAttempt, plan, type Plan, type PlanContext } from './planner.js';
+import { plan, type Plan, type PlanContext } from './planner.js';
 import { RunEntry } from './run-entry.js';
-import { afterReports, prepareStep, toDispatch, type PreparedStep, type StepPlan } from './steps.js';
+import { deliver } from './delivery.js';
+import { afterReports, prepareStep, type PreparedStep, type StepPlan } from './steps.js';
 
 export interface EngineOptions {
   /** Lease granted with each dispatch and renewal. */
@@ -151,20 +152,6 @@ export class Engine extends EventEmitter<EngineEvents> {
         entry.logger.error({ err: error }, 'driving the run failed; it is retried on its next event');
       }
     });
-  }
-
-  /** Live attempts this supervisor's cached runs lease to a device. */
-  liveAttemptsOf(deviceId: string): AttemptKey[] {
-    const keys: AttemptKey[] = [];
-    for (const entry of this.runs.values()) {
-      for (const instance of entry.run.instances) {
-        const attempt = latestAttempt(instance);
-        if (attempt !== undefined && isLive(attempt) && attempt.deviceId === deviceId) {
-          keys.push({ runId: entry.id, instanceId: instance.instanceId, attempt: attempt.number, leaseToken: attempt.leaseToken });
-        }
-      }
-    }
-    return keys;
   }
 
   /** Ends attempts in the store (lost, released) and moves their runs on. */
@@ -330,7 +317,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.queueInstance(entry, index);
         return;
       case 'deliver':
-        if (claim !== undefined) void this.deliver(entry, claim.session, index, claim.attempt, claim.key);
+        if (claim !== undefined) void deliver(this, entry, claim.session, index, claim.attempt, claim.key);
         return;
       case 'none':
         return;
@@ -354,6 +341,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async claim(item: QueueItem, session: WorkerSession): Promise<void> {
     const entry = this.runs.get(item.runId);
     if (entry === undefined) {
+      this.dispatcher.claimSettled(item.runId);
       session.unreserve();
       return;
     }
@@ -363,6 +351,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       } catch (error) {
         entry.logger.error({ err: error, deviceId: session.deviceId }, 'dispatch failed');
       } finally {
+        this.dispatcher.claimSettled(item.runId);
         session.unreserve();
       }
     });
@@ -397,32 +386,5 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('transition', { machine: 'instance', run, index: item.index, instanceId: instance.instanceId, from: move.from, to: move.to, input: move.input, at });
     this.emit('attempt', { kind: 'dispatched', runId: entry.id, index: item.index, attempt, at });
     this.performInstanceEffect(entry, item.index, move.effect, { session, attempt, key });
-  }
-
-  /** The `deliver` effect: sends the attempt and handles the worker's answer. */
-  private async deliver(entry: RunEntry, session: WorkerSession, index: number, attempt: Attempt, key: AttemptKey): Promise<void> {
-    const instance = entry.run.instances[index]!;
-    const dispatch = toDispatch(entry.run, index, key, this.deps.options);
-    const ack = await session.dispatch(dispatch, this.deps.options.ackTimeoutMs);
-    if (ack === null) {
-      session.logger.warn({ runId: entry.id, attempt: attempt.number }, 'dispatch not acknowledged in time; its lease decides');
-      return;
-    }
-    if (ack.accepted || ack.reason === 'duplicate') {
-      this.emit('attempt', { kind: 'accepted', runId: entry.id, index, attempt, at: preciseNow() });
-      return;
-    }
-    session.logger.warn({ runId: entry.id, attempt: attempt.number, reason: ack.reason, message: ack.message }, 'dispatch declined');
-    session.unhold(key);
-    if (ack.reason === 'unknown-runtime') session.runtimes.delete(instance.runtime);
-    if (ack.reason === 'shutting-down') session.drain();
-    // The board has fewer free slots than it said: believe it until its next hello.
-    if (ack.reason === 'no-slot') session.limitSlots(session.load);
-    this.emit('attempt', { kind: 'declined', runId: entry.id, index, attempt, at: preciseNow() });
-    try {
-      await this.endAttempts(session.deviceId, [key], 'released', `declined by device "${session.deviceName}": ${ack.message || ack.reason}`);
-    } catch (error) {
-      entry.logger.error({ err: error }, 'releasing a declined attempt failed; its lease decides');
-    }
   }
 }

@@ -19,7 +19,7 @@ import type { Store } from '../../shared/store/port.js';
 import type { SessionRegistry } from '../workers/registry.js';
 import { attemptKeyId, type WorkerSession } from '../workers/session.js';
 import type { Engine } from './engine.js';
-import { isLive } from './planner.js';
+import { isLive, latestAttempt } from './planner.js';
 
 export interface LeaseOptions {
   leaseMs: number;
@@ -120,7 +120,7 @@ export class LeaseKeeper {
       }
     }
     const heldIds = new Set(held.map(attemptKeyId));
-    const orphans = this.engine.liveAttemptsOf(session.deviceId).filter((key) => !heldIds.has(attemptKeyId(key)));
+    const orphans = this.liveAttemptsOf(session.deviceId).filter((key) => !heldIds.has(attemptKeyId(key)));
     if (orphans.length > 0) {
       session.logger.warn({ attempts: orphans.length }, 'the board does not hold attempts leased to it; they are lost');
       await this.engine.endAttempts(session.deviceId, orphans, 'lost', `device "${session.deviceName}" reconnected without the attempt (restarted?)`);
@@ -137,6 +137,20 @@ export class LeaseKeeper {
     for (const key of keys) session.unhold(key);
     const ended = await this.engine.endAttempts(session.deviceId, keys, 'released', `released by device "${session.deviceName}" (shutting down)`);
     return ended.length;
+  }
+
+  /** Live attempts the active runs lease to a device. */
+  private liveAttemptsOf(deviceId: string): AttemptKey[] {
+    const keys: AttemptKey[] = [];
+    for (const entry of this.engine.entries()) {
+      for (const instance of entry.run.instances) {
+        const attempt = latestAttempt(instance);
+        if (attempt !== undefined && isLive(attempt) && attempt.deviceId === deviceId) {
+          keys.push({ runId: entry.id, instanceId: instance.instanceId, attempt: attempt.number, leaseToken: attempt.leaseToken });
+        }
+      }
+    }
+    return keys;
   }
 
   close(): void {

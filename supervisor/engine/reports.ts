@@ -11,7 +11,6 @@
  */
 import type { LogChunk, Run } from '../../shared/domain/model.js';
 import { ALL } from '../../shared/domain/query.js';
-import type { Logger } from '../../shared/log.js';
 import type { AttemptKey, Report, ReportBatch, ReportBatchAck } from '../../shared/protocol/worker.js';
 import type { AttemptReport, ReportOutcome, Store } from '../../shared/store/port.js';
 import { attemptKeyId, type WorkerSession } from '../workers/session.js';
@@ -25,7 +24,6 @@ export class ReportIntake {
   constructor(
     private readonly engine: Engine,
     private readonly store: Store,
-    private readonly logger: Logger,
     private readonly maxLogBytes: number,
   ) {}
 
