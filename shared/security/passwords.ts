@@ -9,6 +9,9 @@
  *   ones it was made with; both are re-read from the store on every verification, so a password
  *   change or removal (which bump the version) ends it at once, in every process.
  * - Unknown emails still cost one bcrypt comparison, so timing does not tell which emails exist.
+ * - Concurrent checks of the same (email, password) against the same stored hash share one bcrypt
+ *   comparison: a client opening twenty connections at once costs one comparison, not twenty (with
+ *   bcrypt's thread pool of four, twenty would hold every request back for seconds).
  */
 import bcrypt from 'bcrypt';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -53,6 +56,8 @@ export class CredentialVerifier {
   private readonly cache: LRUCache<string, CachedSuccess> | null;
   /** A real hash to compare against when the email is unknown (same cost as real ones). */
   private decoy: Promise<string> | null = null;
+  /** Comparisons under way, by cache key and stored hash. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly accounts: CredentialLookup,
@@ -77,7 +82,7 @@ export class CredentialVerifier {
     if (cached && cached.passwordHash === credentials.passwordHash && cached.credentialsVersion === credentials.credentialsVersion) {
       return credentials;
     }
-    if (!(await this.hasher.compare(password, credentials.passwordHash))) return null;
+    if (!(await this.compareOnce(cacheKey, password, credentials.passwordHash))) return null;
     this.cache?.set(cacheKey, { passwordHash: credentials.passwordHash, credentialsVersion: credentials.credentialsVersion });
     return credentials;
   }
@@ -85,6 +90,16 @@ export class CredentialVerifier {
   /** Number of remembered successes (for tests and metrics). */
   get size(): number {
     return this.cache?.size ?? 0;
+  }
+
+  private compareOnce(cacheKey: string, password: string, passwordHash: string): Promise<boolean> {
+    const key = `${cacheKey}\0${passwordHash}`;
+    let comparison = this.inFlight.get(key);
+    if (comparison === undefined) {
+      comparison = this.hasher.compare(password, passwordHash).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, comparison);
+    }
+    return comparison;
   }
 
   private cacheKey(email: string, password: string): string {

@@ -12,6 +12,7 @@
  * - Change events are only recorded inside `write()` (checked), so they commit with their change.
  */
 import Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { nowIso, type Id } from '../../domain/ids.js';
 import type { EntityKind } from '../../domain/model.js';
@@ -57,6 +58,12 @@ export class SqliteContext {
   private readonly statements = new Map<string, Statement>();
   /** Kept apart: `pluck()` changes a statement's mode, so a plucking one is never shared with a row reader. */
   private readonly plucking = new Map<string, Statement>();
+  /**
+   * Statements whose SQL text is built per call (list filters and sorts): many shapes are possible,
+   * so they are kept in a bounded cache rather than prepared afresh each time (preparing costs as
+   * much as running a small page).
+   */
+  private readonly builtStatements = new LRUCache<string, Statement>({ max: 256 });
   private readonly runner: Database.Transaction<(fn: () => unknown) => unknown>;
   /** The transaction this connection is in, if any. */
   private mode: 'none' | 'read' | 'write' = 'none';
@@ -71,6 +78,16 @@ export class SqliteContext {
     if (statement === undefined) {
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** A prepared statement for an SQL text built from whitelisted parts; the most recent 256 are kept. */
+  built(sql: string): Statement {
+    let statement = this.builtStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.builtStatements.set(sql, statement);
     }
     return statement;
   }

@@ -56,12 +56,12 @@ function orderClause(spec: ListSpec, q: NormalisedQuery): string {
 export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: NormalisedQuery): { rows: Row[]; total: number | null } {
   const where = whereClause(spec, q);
   return ctx.read(() => {
-    const rows = ctx.db
-      .prepare(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} LIMIT ? OFFSET ?`)
+    const rows = ctx
+      .built(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} LIMIT ? OFFSET ?`)
       .all(...where.params, q.perPage, (q.pageNum - 1) * q.perPage) as Row[];
     let total: number | null = null;
     if (q.count) {
-      const counted = ctx.db.prepare(`SELECT COUNT(*) AS n FROM ${spec.table} ${where.sql}`).get(...where.params) as { n: number };
+      const counted = ctx.built(`SELECT COUNT(*) AS n FROM ${spec.table} ${where.sql}`).get(...where.params) as { n: number };
       total = counted.n;
     }
     return { rows, total };

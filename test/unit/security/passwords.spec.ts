@@ -35,6 +35,16 @@ describe('password verification with the cached check', () => {
     expect(hasher.comparisons).to.equal(1);
   });
 
+  it('pays bcrypt once for concurrent checks of the same credentials', async () => {
+    const verifier = new CredentialVerifier(lookup, hasher, { ttlMs: 60_000 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify('ann@example.com', 'correct horse battery')));
+    expect(results.every((r) => r === stored)).to.equal(true);
+    expect(hasher.comparisons).to.equal(1);
+    const wrong = await Promise.all([verifier.verify('ann@example.com', 'wrong horse battery'), verifier.verify('ann@example.com', 'wrong horse battery')]);
+    expect(wrong).to.deep.equal([null, null]);
+    expect(hasher.comparisons).to.equal(2);
+  });
+
   it('never caches a failure and never accepts a wrong password', async () => {
     const verifier = new CredentialVerifier(lookup, hasher, { ttlMs: 60_000 });
     await verifier.verify('ann@example.com', 'correct horse battery');
