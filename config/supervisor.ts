@@ -35,8 +35,8 @@ export const supervisorSettings = {
     'Largest package archive the supervisor dispatches, in bytes; a larger one fails its instance at once'),
   changeFeedPollMs: s.duration('WORKTY_CHANGE_FEED_POLL', '250ms', 10, 60_000,
     'How often the supervisor looks for changes written by other processes (REST run, stop and pause requests)'),
-  shutdownGraceMs: s.duration('WORKTY_SHUTDOWN_GRACE', '10s', 0, HOUR,
+  supervisorShutdownGraceMs: s.duration('WORKTY_SUPERVISOR_SHUTDOWN_GRACE', '10s', 0, HOUR,
     'On SIGTERM/SIGINT: how long in-flight worker reports get to be stored and acknowledged'),
-  shutdownForceMs: s.duration('WORKTY_SHUTDOWN_FORCE', '30s', 100, HOUR,
+  supervisorShutdownForceMs: s.duration('WORKTY_SUPERVISOR_SHUTDOWN_FORCE', '30s', 100, HOUR,
     'On SIGTERM/SIGINT: stop with an error if the orderly shutdown has not finished by then'),
 };

@@ -32,7 +32,7 @@ import { WorkerNamespaceHandler, type WorkerNamespace } from './workers/namespac
 export type SupervisorSettings = Pick<SupervisorConfig,
   | 'supervisorHost' | 'supervisorPort' | 'leaseDurationMs' | 'leaseRenewIntervalMs' | 'stallCheckIntervalMs'
   | 'reconnectGraceMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'dispatchAckTimeoutMs' | 'retryMaxAttempts'
-  | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'shutdownGraceMs'>;
+  | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'>;
 
 export interface SupervisorDeps {
   config: SupervisorSettings;
@@ -170,7 +170,7 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
         leases.close();
       });
       await step('stop following the store', () => tailer.close());
-      await step('store reports under way', () => inflight.idle(config.shutdownGraceMs));
+      await step('store reports under way', () => inflight.idle(config.supervisorShutdownGraceMs));
       await step('finish run work under way', async () => {
         await leases.settled();
         await engine.close();

@@ -1,7 +1,7 @@
 /**
  * Entry point of the supervisor: configuration, signals and the top-level catch only (the pieces are
  * built in app.ts). SIGINT/SIGTERM start one orderly shutdown; if it has not finished after
- * WORKTY_SHUTDOWN_FORCE the process exits with an error, loudly.
+ * WORKTY_SUPERVISOR_SHUTDOWN_FORCE the process exits with an error, loudly.
  */
 import { Command } from 'commander';
 import { ConfigError, loadConfig, supervisorSettings, type SupervisorConfig } from '../config/index.js';
@@ -53,9 +53,9 @@ function stop(reason: string, exitCode: number): void {
   if (stopping !== null) return;
   logger.info({ reason }, 'stopping');
   const force = setTimeout(() => {
-    logger.fatal({ afterMs: config.shutdownForceMs }, 'shutdown did not finish in time; exiting with work possibly unacknowledged');
+    logger.fatal({ afterMs: config.supervisorShutdownForceMs }, 'shutdown did not finish in time; exiting with work possibly unacknowledged');
     process.exit(1);
-  }, config.shutdownForceMs);
+  }, config.supervisorShutdownForceMs);
   force.unref();
   stopping = shutdown(logger).then(
     () => process.exit(exitCode),

@@ -37,7 +37,7 @@ export const TEST_SETTINGS: SupervisorSettings = {
   maxLogBytes: 64 * 1024,
   maxPackageBytes: 1024 * 1024,
   changeFeedPollMs: 50,
-  shutdownGraceMs: 2000,
+  supervisorShutdownGraceMs: 2000,
 };
 
 /** One instance of a test workflow. */
