@@ -15,11 +15,12 @@
  */
 import type { Logger } from '../../shared/log.js';
 import type { AttemptKey, HeldAttempt, LeaseRenewalAck } from '../../shared/protocol/worker.js';
-import type { Store } from '../../shared/store/port.js';
+import type { EndedAttempt, Store } from '../../shared/store/port.js';
 import type { SessionRegistry } from '../workers/registry.js';
 import { attemptKeyId, type WorkerSession } from '../workers/session.js';
 import type { Engine } from './engine.js';
 import { isLive, latestAttempt } from './planner.js';
+import { resolvePolicy } from './retry.js';
 
 export interface LeaseOptions {
   leaseMs: number;
@@ -65,10 +66,10 @@ export class LeaseKeeper {
 
   private async expire(): Promise<void> {
     try {
-      const ended = await this.store.runs.expireLeases(new Date());
+      const ended = [...(await this.store.runs.expireLeases(new Date())), ...(await this.endOverdue())];
       if (ended.length === 0) return;
       for (const { runId, instanceId, attempt } of ended) {
-        this.logger.warn({ runId, deviceId: attempt.deviceId, attempt: attempt.number }, 'lease expired: attempt lost');
+        this.logger.warn({ runId, deviceId: attempt.deviceId, attempt: attempt.number, error: attempt.error }, 'attempt lost');
         const session = this.registry.get(attempt.deviceId);
         if (session !== undefined) {
           const key = { runId, instanceId, attempt: attempt.number, leaseToken: attempt.leaseToken };
@@ -80,6 +81,32 @@ export class LeaseKeeper {
     } catch (error) {
       this.logger.error({ err: error }, 'stall check failed; trying again at the next interval');
     }
+  }
+
+  /**
+   * Attempts still live two leases after their timeout: the board renews them but never reports an
+   * end (a stuck agent). The worker enforces timeouts; this is the supervisor's backstop, so such a
+   * run cannot hang forever.
+   */
+  private async endOverdue(): Promise<EndedAttempt[]> {
+    const now = Date.now();
+    const overdue = new Map<string, AttemptKey[]>();
+    for (const entry of this.engine.entries()) {
+      for (const instance of entry.run.instances) {
+        const attempt = latestAttempt(instance);
+        if (attempt === undefined || !isLive(attempt)) continue;
+        const { timeoutMs } = resolvePolicy(instance.retry, this.engine.options.defaults);
+        if (now - Date.parse(attempt.dispatched) <= timeoutMs + 2 * this.options.leaseMs) continue;
+        const keys = overdue.get(attempt.deviceId) ?? [];
+        keys.push({ runId: entry.id, instanceId: instance.instanceId, attempt: attempt.number, leaseToken: attempt.leaseToken });
+        overdue.set(attempt.deviceId, keys);
+      }
+    }
+    const ended: EndedAttempt[] = [];
+    for (const [deviceId, keys] of overdue) {
+      ended.push(...(await this.store.runs.endAttempts(deviceId, keys, 'lost', 'no result from the board two lease durations after its timeout')));
+    }
+    return ended;
   }
 
   /** `lease:renew`: extends what the board holds; answers what it lost. */

@@ -1,6 +1,6 @@
 /** Leases: renewal, a lost worker's attempts re-dispatched, release, hello reconciliation (simulated workers). */
 import { expect } from 'chai';
-import type { Dispatch } from '../../../shared/protocol/worker.js';
+import type { AttemptKey, Dispatch } from '../../../shared/protocol/worker.js';
 import { EngineHarness } from '../../lib/engine-harness.js';
 import { nextEvent } from '../../lib/wait.js';
 
@@ -107,5 +107,19 @@ describe('engine: leases', function () {
     expect(done.status).to.equal('completed');
     expect(done.instances[0]!.attempts.map((a) => a.status)).to.deep.equal(['lost', 'completed']);
     expect(done.instances[0]!.attempts[0]!.error).to.match(/reconnected without the attempt/);
+  });
+
+  it('ends an attempt whose board renews it but never reports an end, two leases after its timeout', async () => {
+    const stuck = await h.worker({ behaviour: () => ({ hold: true }) });
+    const { workflow } = await h.workflow([{ name: 'stuck', retry: { maxAttempts: 1, timeoutMs: 100 } }]);
+    const run = await h.run(workflow);
+    await nextEvent(stuck, 'dispatch');
+    const cancelled = nextEvent<[AttemptKey]>(stuck, 'cancel');
+    const done = await h.finished(run._id, 10_000);
+    expect(done.status).to.equal('failed');
+    expect(done.error).to.equal('Instance "stuck" failed after 1 attempt: no result from the board two lease durations after its timeout');
+    const ended = done.instances[0]!.attempts[0]!;
+    expect(Date.parse(ended.ended!) - Date.parse(ended.dispatched)).to.be.at.least(100 + 2 * h.settings.leaseDurationMs);
+    await cancelled;
   });
 });
