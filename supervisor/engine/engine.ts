@@ -54,6 +54,10 @@ interface Claimed {
   key: AttemptKey;
 }
 
+/** Retry delays of a run whose drive failed (store unreachable): doubling between these bounds. */
+const MIN_RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
+
 /** A runaway planning loop (a bug) stops after this many steps in one go and is logged. */
 const MAX_STEPS_PER_DRIVE = 64;
 
@@ -148,8 +152,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       entry.driveQueued = false;
       try {
         await this.advance(entry);
+        entry.retryDelayMs = 0;
       } catch (error) {
-        entry.logger.error({ err: error }, 'driving the run failed; it is retried on its next event');
+        // A store that cannot be reached: try again later, whether or not anything else happens.
+        entry.retryDelayMs = Math.min(Math.max(2 * entry.retryDelayMs, MIN_RETRY_MS), MAX_RETRY_MS);
+        entry.logger.error({ err: error, retryInMs: entry.retryDelayMs }, 'driving the run failed; trying again');
+        entry.scheduleRetry(() => this.drive(entry));
       }
     });
   }

@@ -17,6 +17,9 @@ export class RunEntry {
   /** Attempt key id → the session a cancel was sent to (sent again to a new session of the board). */
   readonly cancelSent = new Map<string, WorkerSession>();
   closed = false;
+  /** After a failed drive: how long until the next try (0: the last drive succeeded). */
+  retryDelayMs = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(public run: Run, readonly logger: Logger) {}
 
@@ -42,5 +45,16 @@ export class RunEntry {
   clearTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** Calls `retry` after `retryDelayMs` (once; a newer schedule replaces an older one). */
+  scheduleRetry(retry: () => void): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      retry();
+    }, this.retryDelayMs);
   }
 }

@@ -65,11 +65,13 @@ export class EngineHarness {
 
   private constructor(readonly dir: TempDir, readonly store: Store, readonly tls: TlsMaterial, readonly logger: Logger, readonly settings: SupervisorSettings) {}
 
-  static async start(overrides: Partial<SupervisorSettings> = {}, logger: Logger = silentLogger()): Promise<EngineHarness> {
+  /** `wrap` lets a test put a faulty store between the supervisor and the real one. */
+  static async start(overrides: Partial<SupervisorSettings> = {}, logger: Logger = silentLogger(), wrap?: (store: Store) => Store): Promise<EngineHarness> {
     const dir = makeTempDir('engine');
     await ensureSelfSignedTls({ dataDir: dir.path });
     const tls = loadTls({ dataDir: dir.path });
-    const store = await openStore({ dataDir: dir.path }, logger);
+    const opened = await openStore({ dataDir: dir.path }, logger);
+    const store = wrap === undefined ? opened : wrap(opened);
     const harness = new EngineHarness(dir, store, tls, logger, { ...TEST_SETTINGS, ...overrides });
     await harness.startSupervisor();
     return harness;

@@ -4,6 +4,7 @@ import type { Dispatch } from '../../../shared/protocol/worker.js';
 import { ALL } from '../../../shared/domain/query.js';
 import { loadTls } from '../../../shared/security/tls.js';
 import { openStore } from '../../../shared/store/index.js';
+import type { Store } from '../../../shared/store/port.js';
 import { EngineHarness } from '../../lib/engine-harness.js';
 import { silentLogger } from '../../lib/logger.js';
 import { SimulatedWorker } from '../../lib/simulated-worker.js';
@@ -91,6 +92,38 @@ describe('engine: recovery', function () {
       worker.finish();
       const done = await h.finished(run._id);
       expect(done.instances[0]!.attempts.map((a) => a.status)).to.deep.equal(['completed']);
+    });
+  });
+
+  describe('store errors', function () {
+    it('a step that fails to store (store unreachable) is tried again until it succeeds; the run completes', async () => {
+      let failures = 2;
+      const faulty = (store: Store): Store => {
+        const runs = new Proxy(store.runs, {
+          get(target, name, receiver) {
+            const value = Reflect.get(target, name, receiver) as unknown;
+            if (name !== 'transition' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: unknown[]) => {
+              if (failures > 0) {
+                failures -= 1;
+                throw new Error('store unreachable (test)');
+              }
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+        return new Proxy(store, { get: (target, name, receiver) => (name === 'runs' ? runs : Reflect.get(target, name, receiver)) });
+      };
+      const h = await EngineHarness.start({}, silentLogger(), faulty);
+      try {
+        await h.worker();
+        const { workflow } = await h.workflow([{}, {}]);
+        const done = await h.finished((await h.run(workflow))._id);
+        expect(done.status).to.equal('completed');
+        expect(failures).to.equal(0);
+      } finally {
+        await h.close();
+      }
     });
   });
 
