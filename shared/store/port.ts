@@ -245,6 +245,16 @@ export interface DeviceRepository {
   getCredentials(id: Id): Promise<DeviceCredentials | null>;
   /** Liveness from the supervisor's connection: state, last seen, and the facts of a fresh hello. */
   recordPresence(id: Id, state: DeviceState, facts?: DeviceFacts): Promise<Device>;
+  /**
+   * A supervisor's heartbeat for the boards connected to it: last seen = now, nothing else, and no
+   * ChangeEvent (it says nothing new). Unknown ids are skipped; returns how many were touched.
+   */
+  touchPresence(ids: Id[]): Promise<number>;
+  /**
+   * Devices recorded online (`waiting`/`running`) but not seen since `before`: their supervisor died
+   * without recording the disconnection. Records them `disconnected` (with ChangeEvents); returns their ids.
+   */
+  expirePresence(before: Date): Promise<Id[]>;
 }
 
 export interface TokenRepository {
