@@ -32,7 +32,7 @@ import { makeTempDir } from '../test/lib/tmp.js';
 import { waitFor } from '../test/lib/wait.js';
 import { BenchChild } from './lib/child.js';
 
-const PRODUCTION_TIMINGS = { leaseDurationMs: 30_000, leaseRenewIntervalMs: 15_000, stallCheckIntervalMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000 };
+const PRODUCTION_TIMINGS = { leaseDurationMs: 30_000, leaseRenewIntervalMs: 15_000, stallCheckIntervalMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000, presenceHeartbeatMs: 30_000 };
 
 interface Row {
   figure: string;

@@ -21,6 +21,8 @@ export const supervisorSettings = {
     'socket.io ping interval towards workers and clients'),
   pingTimeoutMs: s.duration('WORKTY_PING_TIMEOUT', '10s', 100, HOUR,
     'socket.io pong timeout: a silent board is marked disconnected within ping interval + this'),
+  presenceHeartbeatMs: s.duration('WORKTY_PRESENCE_HEARTBEAT', '30s', 100, HOUR,
+    'How often the supervisor marks its connected boards as seen; a board whose supervisor died is shown disconnected after 3 × this'),
   dispatchAckTimeoutMs: s.duration('WORKTY_DISPATCH_ACK_TIMEOUT', '10s', 100, HOUR,
     'How long a worker has to acknowledge a dispatch before the attempt is left to its lease'),
   retryMaxAttempts: s.integer('WORKTY_RETRY_MAX_ATTEMPTS', 3, 1, 100,

@@ -32,7 +32,8 @@ import { WorkerNamespaceHandler, type WorkerNamespace } from './workers/namespac
 export type SupervisorSettings = Pick<SupervisorConfig,
   | 'supervisorHost' | 'supervisorPort' | 'leaseDurationMs' | 'leaseRenewIntervalMs' | 'stallCheckIntervalMs'
   | 'reconnectGraceMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'dispatchAckTimeoutMs' | 'retryMaxAttempts'
-  | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'>;
+  | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'
+  | 'presenceHeartbeatMs'>;
 
 export interface SupervisorDeps {
   config: SupervisorSettings;
@@ -137,6 +138,7 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
     tailer.on('change', onChange);
     tailer.start(head);
     leases.start();
+    presence.startHeartbeat(() => [...registry.all()].filter((s) => !s.closed).map((s) => s.deviceId), config.presenceHeartbeatMs, config.reconnectGraceMs);
     await new Promise<void>((resolve, reject) => {
       httpsServer.once('error', reject);
       httpsServer.listen(config.supervisorPort, config.supervisorHost, () => {

@@ -55,7 +55,7 @@ process.on('message', (raw) => {
         store = await openStore({ dataDir: command.dataDir }, logger);
         // Production timings (leases, pings), port 0.
         supervisor = createSupervisor({
-          config: { ...TEST_SETTINGS, leaseDurationMs: 30_000, leaseRenewIntervalMs: 15_000, stallCheckIntervalMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000 },
+          config: { ...TEST_SETTINGS, leaseDurationMs: 30_000, leaseRenewIntervalMs: 15_000, stallCheckIntervalMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000, presenceHeartbeatMs: 30_000 },
           store, tls: loadTls({ dataDir: command.dataDir }), logger,
         });
         const { port } = await supervisor.listen();

@@ -4,6 +4,10 @@
  * once; a board going idle is written after a short quiet period, so that a busy board flipping
  * between attempts does not cost a write per attempt.
  *
+ * A heartbeat marks the connected boards seen, and boards recorded online that nobody has seen for
+ * three heartbeats (their supervisor died without recording it) are recorded disconnected — by any
+ * supervisor, so this holds with several.
+ *
  * INVARIANTS
  * - At most one write per device in flight; the latest wanted state is written after it.
  * - A write failure is logged; the next change writes again.
@@ -24,6 +28,8 @@ interface Tracked {
 export class PresenceRecorder {
   private readonly devices = new Map<string, Tracked>();
   private closed = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private beating: Promise<void> | null = null;
 
   constructor(private readonly store: Store, private readonly logger: Logger, private readonly idleDelayMs = 250) {}
 
@@ -48,8 +54,35 @@ export class PresenceRecorder {
     });
   }
 
+  /**
+   * Every `everyMs`: marks `connected()` seen, then (once `graceMs` after the start passed, so that
+   * boards could reconnect) records disconnected the boards unseen for three heartbeats.
+   */
+  startHeartbeat(connected: () => string[], everyMs: number, graceMs: number): void {
+    const sweepFrom = Date.now() + graceMs;
+    this.heartbeat = setInterval(() => {
+      if (this.beating !== null || this.closed) return;
+      this.beating = this.beat(connected(), everyMs, Date.now() >= sweepFrom).finally(() => {
+        this.beating = null;
+      });
+    }, everyMs);
+  }
+
+  private async beat(connected: string[], everyMs: number, sweep: boolean): Promise<void> {
+    try {
+      await this.store.devices.touchPresence(connected);
+      if (!sweep) return;
+      const expired = await this.store.devices.expirePresence(new Date(Date.now() - 3 * everyMs));
+      if (expired.length > 0) this.logger.info({ devices: expired.length }, 'boards nobody has seen for three heartbeats recorded disconnected');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'presence heartbeat failed');
+    }
+  }
+
   /** Waits for the writes under way; no more afterwards. */
   async close(): Promise<void> {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    await this.beating;
     for (const tracked of this.devices.values()) if (tracked.idleTimer !== null) clearTimeout(tracked.idleTimer);
     await Promise.all([...this.devices.values()].map((t) => t.writing));
     this.closed = true;

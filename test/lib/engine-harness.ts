@@ -30,6 +30,7 @@ export const TEST_SETTINGS: SupervisorSettings = {
   reconnectGraceMs: 0,
   pingIntervalMs: 1000,
   pingTimeoutMs: 1000,
+  presenceHeartbeatMs: 200,
   dispatchAckTimeoutMs: 2000,
   retryMaxAttempts: 3,
   retryBackoffMs: 50,

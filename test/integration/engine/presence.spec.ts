@@ -76,4 +76,17 @@ describe('engine: device presence', function () {
     const logs = await h.store.runs.logs(run._id, { all: true }, { instanceId: done.instances[0]!.instanceId });
     expect(logs.map((l) => l.text)).to.deep.equal(['offline output\n']);
   });
+
+  it('records disconnected a board left online by a supervisor that died, after three heartbeats; connected boards stay online', async () => {
+    const connected = await h.device();
+    await h.worker({ credential: connected });
+    const orphan = await h.device();
+    // As a supervisor that was killed would have left it.
+    await h.store.devices.recordPresence(orphan.device._id, 'running');
+    const gone = await h.waitForDevice(orphan.device._id, (d) => d.state === 'disconnected', 5000);
+    expect(Date.parse(gone.updated) - Date.parse(gone.lastSeen!)).to.be.at.least(3 * h.settings.presenceHeartbeatMs);
+    const still = await h.store.devices.get(connected.device._id);
+    expect(still?.state).to.equal('waiting');
+    expect(Date.now() - Date.parse(still!.lastSeen!)).to.be.below(3 * h.settings.presenceHeartbeatMs);
+  });
 });
