@@ -19,6 +19,7 @@ export async function deliver(engine: Engine, entry: RunEntry, session: WorkerSe
     return;
   }
   if (ack.accepted || ack.reason === 'duplicate') {
+    session.accepted();
     engine.emit('attempt', { kind: 'accepted', runId: entry.id, index, attempt, at: preciseNow() });
     return;
   }
@@ -26,11 +27,14 @@ export async function deliver(engine: Engine, entry: RunEntry, session: WorkerSe
   session.unhold(key);
   if (ack.reason === 'unknown-runtime') session.runtimes.delete(instance.runtime);
   if (ack.reason === 'shutting-down') session.drain();
-  // The board has fewer free slots than it said: believe it until its next hello.
-  if (ack.reason === 'no-slot') session.limitSlots(session.load);
+  if (ack.reason === 'no-slot') session.declinedForSlot();
   engine.emit('attempt', { kind: 'declined', runId: entry.id, index, attempt, at: preciseNow() });
+  // A busy, draining or runtime-less board is a matter of where and when: no penalty. Any other
+  // decline (e.g. a dispatch the board calls malformed) would come again: it counts, so the run ends.
+  const transient = ack.reason === 'no-slot' || ack.reason === 'shutting-down' || ack.reason === 'unknown-runtime';
+  const status = transient ? 'released' : 'lost';
   try {
-    await engine.endAttempts(session.deviceId, [key], 'released', `declined by device "${session.deviceName}": ${ack.message || ack.reason}`);
+    await engine.endAttempts(session.deviceId, [key], status, `declined by device "${session.deviceName}": ${ack.message || ack.reason}`);
   } catch (error) {
     entry.logger.error({ err: error }, 'releasing a declined attempt failed; its lease decides');
   }

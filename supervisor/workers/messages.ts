@@ -32,6 +32,7 @@ const factsSchema = z.object({
   hostname: text(255),
   temperatureC: z.number().nullable(),
   runtimes: z.array(text(100)).max(100),
+  runtimeVersions: z.record(text(100), text(200)).optional(),
   agentVersion: text(100),
   protocolVersion: z.number().int(),
   slots: z.number().int().min(0).max(1024),

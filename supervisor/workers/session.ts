@@ -15,6 +15,10 @@ import type {
   AttemptKey, Cancel, Dispatch, DispatchAck, SupervisorToWorkerEvents, WorkerSocketData, WorkerToSupervisorEvents,
 } from '../../shared/protocol/worker.js';
 
+/** First pause after a `no-slot` decline; doubled on each further one in a row, up to the maximum. */
+const NO_SLOT_PAUSE_MS = 50;
+const MAX_NO_SLOT_PAUSE_MS = 5000;
+
 export type WorkerSocket = Socket<WorkerToSupervisorEvents, SupervisorToWorkerEvents, Record<string, never>, WorkerSocketData>;
 
 /** The attempt key as a map key. */
@@ -40,6 +44,10 @@ export class WorkerSession {
   lastDispatchAt = 0;
   readonly held = new Map<string, AttemptKey>();
   private reserved = 0;
+  /** After a `no-slot` decline: no dispatch before this time (0: none pending). */
+  private pausedUntil = 0;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private noSlotStreak = 0;
 
   constructor(
     readonly socket: WorkerSocket,
@@ -69,7 +77,7 @@ export class WorkerSession {
 
   /** Can take a new attempt now. */
   get available(): boolean {
-    return this.ready && !this.draining && !this.closed && this.free > 0;
+    return this.ready && !this.draining && !this.closed && this.free > 0 && this.pausedUntil === 0;
   }
 
   greet(facts: DeviceFacts): void {
@@ -105,10 +113,26 @@ export class WorkerSession {
     return this.held.has(attemptKeyId(key));
   }
 
-  /** The board declined for want of a slot: believe it has no more than `slots` until its next hello. */
-  limitSlots(slots: number): void {
-    this.slots = Math.min(this.slots, Math.max(0, slots));
+  /**
+   * The board declined for want of a slot (it frees a slot a moment after it reports an end): give it
+   * nothing for a short, doubling pause, then offer again.
+   */
+  declinedForSlot(): void {
+    this.noSlotStreak += 1;
+    const pauseMs = Math.min(NO_SLOT_PAUSE_MS * 2 ** (this.noSlotStreak - 1), MAX_NO_SLOT_PAUSE_MS);
+    this.pausedUntil = Date.now() + pauseMs;
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      this.pausedUntil = 0;
+      this.onCapacity(this, true);
+    }, pauseMs);
     this.onCapacity(this, false);
+  }
+
+  /** The board took an attempt: its slot accounting is right again. */
+  accepted(): void {
+    this.noSlotStreak = 0;
   }
 
   drain(): void {
@@ -143,6 +167,7 @@ export class WorkerSession {
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.onCapacity(this, false);
   }
 }

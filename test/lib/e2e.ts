@@ -1,4 +1,5 @@
 /** End-to-end rig: the in-process supervisor of EngineHarness plus real worker daemon processes. */
+import type { Attempt, RunInstance } from '../../shared/domain/model.js';
 import { EngineHarness, type DeviceCredential } from './engine-harness.js';
 import { WorkerProcess } from './worker-process.js';
 import { waitFor } from './wait.js';
@@ -48,4 +49,13 @@ export function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * An instance's attempts without the ones a board declined for want of a free slot (`released`: they
+ * do not count; a real worker frees its slot only after cleaning up, so a quick re-dispatch can meet
+ * a busy slot).
+ */
+export function counted(instance: RunInstance): Attempt[] {
+  return instance.attempts.filter((a) => a.status !== 'released');
 }

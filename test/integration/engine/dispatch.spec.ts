@@ -164,4 +164,16 @@ describe('engine: dispatch', function () {
       [picky.options.deviceId, 'released'], [willing.options.deviceId, 'completed'],
     ]);
   });
+
+  it('gives a board that declined for want of a slot the attempt again after a short pause (no penalty)', async () => {
+    let declines = 2;
+    const busy = await h.worker({ slots: 1, behaviour: () => (declines-- > 0 ? { decline: { reason: 'no-slot', message: 'still cleaning up' } } : {}) });
+    const { workflow } = await h.workflow([{ retry: { maxAttempts: 1 } }]);
+    const done = await h.finished((await h.run(workflow))._id);
+    expect(done.status).to.equal('completed');
+    expect(done.instances[0]!.attempts.map((a) => [a.deviceId, a.status])).to.deep.equal([
+      [busy.options.deviceId, 'released'], [busy.options.deviceId, 'released'], [busy.options.deviceId, 'completed'],
+    ]);
+    expect(h.supervisor.registry.get(busy.options.deviceId)?.slots, 'its slots are as it said').to.equal(1);
+  });
 });
