@@ -113,6 +113,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return pending;
   }
 
+  /** The entry of an active run this supervisor holds, without loading anything. */
+  cached(runId: string): RunEntry | undefined {
+    return this.runs.get(runId);
+  }
+
   /** Cached active runs (for reconciliation with a worker's hello). */
   entries(): IterableIterator<RunEntry> {
     return this.runs.values();

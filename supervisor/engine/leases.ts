@@ -116,7 +116,7 @@ export class LeaseKeeper {
     for (const key of lost) session.unhold(key);
     // A stop that could not reach the board before (it was away): send it now.
     for (const key of held) {
-      const entry = await this.engine.entry(key.runId);
+      const entry = this.engine.cached(key.runId);
       if (entry?.run.desired === 'stopped') this.engine.drive(entry);
     }
     return { lost };
