@@ -60,6 +60,7 @@ export class WorkerNamespaceHandler {
   private connected(socket: WorkerSocket): void {
     const { engine, registry, presence, logger } = this.deps;
     const device = this.devices.get(socket as unknown as Socket)!;
+    this.devices.delete(socket as unknown as Socket);
     const session = new WorkerSession(socket, device, logger, (s, freed) => {
       registry.capacityChanged(s);
       if (s.ready && !s.closed) presence.load(s.deviceId, s.held.size > 0);
