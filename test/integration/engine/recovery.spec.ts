@@ -74,6 +74,19 @@ describe('engine: recovery', function () {
       expect(done.instances.map((i) => i.attempts.length)).to.deep.equal([1, 1]);
     });
 
+    it('runs a run requested over REST while no supervisor was running, once one starts', async () => {
+      const worker = await h.worker();
+      await h.stopSupervisor();
+      const { workflow } = await h.workflow([{}, {}]);
+      const run = await h.store.runs.request(workflow._id, { accountId: workflow.accountId }, workflow.accountId);
+      const back = nextEvent(worker, 'hello');
+      await h.startSupervisor();
+      await back;
+      const done = await h.finished(run._id);
+      expect(done.status).to.equal('completed');
+      expect(done.instances.map((i) => i.attempts.length)).to.deep.equal([1, 1]);
+    });
+
     it('leases that lapsed while no supervisor ran are renewed by the workers that come back', async () => {
       const worker = await h.worker({ behaviour: () => ({ hold: true }) });
       const { workflow } = await h.workflow([{}]);
