@@ -2,8 +2,9 @@
  * The supervisor's composition root: builds every piece in a visible order and hands back the
  * servers, the engine and an idempotent `close()`. Used by `main.ts` and by the tests (port 0).
  *
- * Client namespaces (`/accounts`, `/workflows`, …) plug into the same `io` and follow the engine's
- * `transition`/`attempt`/`finished` events and the shared change feed tailer.
+ * The client API (`clients/`: `/accounts`, `/workflows`, `/workties`, `/devices`, `/payments`,
+ * `/runs`) shares the same `io` and the same change feed tailer: every change the engine stores
+ * reaches client sockets through the feed, like any other change.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpsServer } from 'node:https';
@@ -14,9 +15,14 @@ import type { ChangeEvent } from '../shared/domain/model.js';
 import type { Logger } from '../shared/log.js';
 import { worktyVersion } from '../shared/paths.js';
 import { WORKER_NAMESPACE } from '../shared/protocol/worker.js';
+import { PasswordLogin } from '../shared/security/login.js';
+import { CredentialVerifier, PasswordHasher } from '../shared/security/passwords.js';
+import { LoginThrottle } from '../shared/security/throttle.js';
 import type { TlsMaterial } from '../shared/security/tls.js';
+import { createServices } from '../shared/services/index.js';
 import type { Store } from '../shared/store/port.js';
 import { ChangeFeedTailer } from './change-feed.js';
+import { attachClientApi, type ClientAdapter, type ClientApi } from './clients/index.js';
 import { DeviceCatalog } from './engine/catalog.js';
 import { Engine } from './engine/engine.js';
 import { LeaseKeeper } from './engine/leases.js';
@@ -33,13 +39,18 @@ export type SupervisorSettings = Pick<SupervisorConfig,
   | 'supervisorHost' | 'supervisorPort' | 'leaseDurationMs' | 'leaseRenewIntervalMs' | 'stallCheckIntervalMs'
   | 'reconnectGraceMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'dispatchAckTimeoutMs' | 'retryMaxAttempts'
   | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'
-  | 'presenceHeartbeatMs'>;
+  | 'presenceHeartbeatMs' | 'bcryptCost' | 'credentialCacheTtlMs' | 'packageLimit' | 'loginFailuresPerAccount'
+  | 'loginFailuresPerAddress' | 'loginFailureWindowMs'>;
 
 export interface SupervisorDeps {
   config: SupervisorSettings;
   store: Store;
   tls: TlsMaterial;
   logger: Logger;
+  /** The socket.io adapter linking several supervisors (`createClientAdapter`); default: in-memory. Its owner closes it. */
+  adapter?: ClientAdapter;
+  /** Default: bcrypt with the configured cost. */
+  hasher?: PasswordHasher;
 }
 
 export interface Supervisor {
@@ -48,6 +59,8 @@ export interface Supervisor {
   readonly engine: Engine;
   readonly tailer: ChangeFeedTailer;
   readonly registry: SessionRegistry;
+  /** The client socket API (its sessions, its fan-out). */
+  readonly clients: ClientApi;
   /** Loads the active runs, starts following the store, then listens; resolves with the bound port. */
   listen(): Promise<{ port: number }>;
   /** Idempotent, ordered shutdown (see `close` below); the store is the caller's to close. */
@@ -56,7 +69,7 @@ export interface Supervisor {
   readonly lifecycle: EventEmitter<{ closing: []; closed: [] }>;
 }
 
-export function createSupervisor({ config, store, tls, logger }: SupervisorDeps): Supervisor {
+export function createSupervisor({ config, store, tls, logger, adapter, hasher: givenHasher }: SupervisorDeps): Supervisor {
   const startedAt = Date.now();
   let closing: Promise<void> | null = null;
   const lifecycle = new EventEmitter<{ closing: []; closed: [] }>();
@@ -98,6 +111,7 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
       workers: registry.size,
       activeRuns: engine.activeRuns,
       queued: engine.dispatcher.queued,
+      clients: clients.sessions.size,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     };
   };
@@ -109,6 +123,7 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
     // Report batches carry logs; the worker bounds its batches well below this.
     maxHttpBufferSize: 16 * 1024 * 1024,
     serveClient: false,
+    ...(adapter?.adapter === undefined ? {} : { adapter: adapter.adapter }),
   });
   const workers = new WorkerNamespaceHandler({
     store, engine, leases, intake, registry, presence, catalog, logger: logger.child({ component: 'workers' }),
@@ -116,6 +131,22 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
     closing: () => closing !== null, track: (work) => inflight.track(work),
   });
   workers.bind(io.of(WORKER_NAMESPACE) as WorkerNamespace);
+
+  // Client sockets: the same password check as REST (throttle, cached bcrypt), the same use cases.
+  const hasher = givenHasher ?? new PasswordHasher({ cost: config.bcryptCost });
+  const login = new PasswordLogin({
+    verifier: new CredentialVerifier(store.accounts, hasher, { ttlMs: config.credentialCacheTtlMs }),
+    throttle: new LoginThrottle({
+      perAccount: config.loginFailuresPerAccount, perAddress: config.loginFailuresPerAddress, windowMs: config.loginFailureWindowMs,
+    }),
+    logger: logger.child({ component: 'clients' }),
+  });
+  const clients = attachClientApi(io, {
+    store, tailer, login, logger,
+    services: createServices({ store, hasher, limits: { packageLimit: config.packageLimit } }),
+    sharedAdapter: adapter?.shared ?? false,
+    closing: () => closing !== null,
+  });
 
   const onChange = (change: ChangeEvent): void => {
     if (change.entity === 'run') {
@@ -172,6 +203,7 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
         leases.close();
       });
       await step('stop following the store', () => tailer.close());
+      await step('answer client requests under way, end client sessions', () => clients.close());
       await step('store reports under way', () => inflight.idle(config.supervisorShutdownGraceMs));
       await step('finish run work under way', async () => {
         await leases.settled();
@@ -193,5 +225,5 @@ export function createSupervisor({ config, store, tls, logger }: SupervisorDeps)
     return closing;
   };
 
-  return { httpsServer, io, engine, tailer, registry, listen, close, lifecycle };
+  return { httpsServer, io, engine, tailer, registry, clients, listen, close, lifecycle };
 }

@@ -38,6 +38,8 @@ export interface HealthReport {
   activeRuns: number;
   /** Instances waiting for a free worker slot. */
   queued: number;
+  /** Client sockets connected to this supervisor (one per namespace a client uses). */
+  clients: number;
   uptimeSeconds: number;
 }
 

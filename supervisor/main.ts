@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { prepareServer } from '../shared/seed/bootstrap.js';
 import type { Store } from '../shared/store/port.js';
 import { createSupervisor, type Supervisor } from './app.js';
+import { createClientAdapter, type ClientAdapter } from './clients/index.js';
 
 const program = new Command('workty-supervisor')
   .description('Workty supervisor: run engine and socket.io hub for workers and clients')
@@ -38,12 +39,14 @@ try {
 const logger = createLogger({ role: 'supervisor', level: config.logLevel });
 let store: Store | null = null;
 let supervisor: Supervisor | null = null;
+let adapter: ClientAdapter | null = null;
 let stopping: Promise<void> | null = null;
 
 async function shutdown(logger: Logger): Promise<void> {
   try {
     await supervisor?.close();
   } finally {
+    await adapter?.close();
     await store?.close();
   }
   logger.info('stopped');
@@ -71,7 +74,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 async function start(): Promise<void> {
   const prepared = await prepareServer(config, logger, { seed: true });
   store = prepared.store;
-  supervisor = createSupervisor({ config, store, tls: prepared.tls, logger });
+  // Several supervisors share broadcasts through the adapter that fits the store (docs/socket-api.md).
+  adapter = await createClientAdapter({ mongodbUrl: config.mongodbUrl, logger });
+  supervisor = createSupervisor({ config, store, tls: prepared.tls, logger, adapter });
   const { port } = await supervisor.listen();
   const host = config.supervisorHost === '0.0.0.0' || config.supervisorHost === '::' ? 'localhost' : config.supervisorHost;
   process.send?.({ type: 'ready', role: 'supervisor', url: `https://${host}:${port}` });

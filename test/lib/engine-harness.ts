@@ -39,6 +39,13 @@ export const TEST_SETTINGS: SupervisorSettings = {
   maxPackageBytes: 1024 * 1024,
   changeFeedPollMs: 50,
   supervisorShutdownGraceMs: 2000,
+  // Client sockets: cheap hashes, the production throttle.
+  bcryptCost: 4,
+  credentialCacheTtlMs: 60_000,
+  packageLimit: 1024 * 1024,
+  loginFailuresPerAccount: 10,
+  loginFailuresPerAddress: 100,
+  loginFailureWindowMs: 60_000,
 };
 
 /** One instance of a test workflow. */
