@@ -41,5 +41,7 @@ export const supervisorSettings = {
     'On SIGTERM/SIGINT: how long in-flight worker reports get to be stored and acknowledged'),
   supervisorShutdownForceMs: s.duration('WORKTY_SUPERVISOR_SHUTDOWN_FORCE', '30s', 100, HOUR,
     'On SIGTERM/SIGINT: stop with an error if the orderly shutdown has not finished by then'),
+  supervisorProcesses: s.integer('WORKTY_SUPERVISOR_PROCESSES', 1, 1, 64,
+    'node dist/supervisor/cluster.js only: how many supervisors to run on this host, on WORKTY_SUPERVISOR_PORT and the ports after it'),
   ...clientApiSettings,
 };
