@@ -17,6 +17,8 @@ import { capturingLogger, type CapturedLogger } from './logger.js';
 import type { ApiResponse } from './https-client.js';
 import type { TestRestApi, TestUser } from './restapi.js';
 import { startTestRestApi } from './restapi.js';
+import { generateSecret, hashSecret } from '../../shared/security/secrets.js';
+import { SimulatedWorker, type SimulatedWorkerOptions } from './simulated-worker.js';
 import { startTestSupervisor, type TestSupervisor, type TestSupervisorOptions } from './test-supervisor.js';
 
 export type ClientSocket<C extends ClientContext> = Socket<ClientProtocol[C]['server'], ClientProtocol[C]['client']>;
@@ -24,6 +26,8 @@ export type ClientSocket<C extends ClientContext> = Socket<ClientProtocol[C]['se
 export interface ConnectOptions {
   /** Reconnect after a drop (off by default: a test sees every disconnect). */
   reconnection?: boolean;
+  /** Another supervisor's base URL (default: the harness's). */
+  url?: string;
 }
 
 export interface Refused {
@@ -38,6 +42,7 @@ export interface ClientHarnessOptions extends TestSupervisorOptions {
 
 export class ClientHarness {
   private readonly sockets = new Set<Socket>();
+  private readonly workers = new Set<SimulatedWorker>();
   /** Every payload clients received (events and acknowledgements), as JSON. */
   readonly received: string[] = [];
   /** Secret → how many received payloads may carry it. */
@@ -74,7 +79,7 @@ export class ClientHarness {
 
   /** A socket (not yet connected) on a context's namespace with the given auth. */
   socket<C extends ClientContext>(context: C, auth: ClientAuth | Record<string, unknown> | null, options: ConnectOptions = {}): ClientSocket<C> {
-    const socket = io(`${this.url}${CLIENT_NAMESPACES[context]}`, {
+    const socket = io(`${options.url ?? this.url}${CLIENT_NAMESPACES[context]}`, {
       ...(auth === null ? {} : { auth }),
       ca: this.rest.ca,
       transports: ['websocket'],
@@ -163,6 +168,22 @@ export class ClientHarness {
     return this.supervisorLog.text();
   }
 
+  /**
+   * A connected simulated board (a real `/worker` connection, a new device) whose tasks do what
+   * `behaviour` says — by default they hold until told to finish, so runs stay active.
+   */
+  async worker(options: Partial<SimulatedWorkerOptions> = {}): Promise<SimulatedWorker> {
+    const secret = generateSecret();
+    this.secret(secret);
+    const device = await this.store.devices.create({ name: this.unique('board'), secretHash: hashSecret(secret) });
+    const worker = new SimulatedWorker({
+      url: this.url, ca: this.rest.ca, deviceId: device._id, secret, behaviour: () => ({ hold: true }), ...options,
+    });
+    this.workers.add(worker);
+    await worker.connect();
+    return worker;
+  }
+
   closeSockets(): void {
     for (const socket of this.sockets) socket.close();
     this.sockets.clear();
@@ -170,6 +191,7 @@ export class ClientHarness {
 
   async close(): Promise<void> {
     this.closeSockets();
+    for (const worker of this.workers) worker.close();
     await this.supervisor.close();
     await this.store.close();
     await this.rest.close();

@@ -12,7 +12,7 @@ describe('client sockets: handshake', function () {
   let t: ClientHarness;
 
   before(async function () {
-    t = await ClientHarness.start({ loginFailuresPerAccount: 3 });
+    t = await ClientHarness.start({ settings: { loginFailuresPerAccount: 3 } });
   });
 
   after(async function () {

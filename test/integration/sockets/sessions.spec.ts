@@ -149,7 +149,7 @@ describe('client sockets: sessions checked on every request', function () {
 
   before(async function () {
     // The feed is not polled here: only the request-time check can notice.
-    t = await ClientHarness.start({ changeFeedPollMs: 60_000 });
+    t = await ClientHarness.start({ settings: { changeFeedPollMs: 60_000 } });
   });
 
   after(async function () {

@@ -9,6 +9,8 @@ import type { TestUser } from '../../lib/restapi.js';
 import { ownWorkty, workflowWith } from '../../lib/rest-fixtures.js';
 import { ClientHarness } from '../../lib/client-harness.js';
 import { collect, expectAckError, next } from '../../lib/socket-assert.js';
+import { waitFor } from '../../lib/wait.js';
+import { isFinalRunStatus } from '../../../shared/domain/states.js';
 
 describe('client sockets: tenancy', function () {
   let t: ClientHarness;
@@ -32,6 +34,9 @@ describe('client sockets: tenancy', function () {
     const instance = instances[0]!;
     const property = instance.properties[0]!;
     const run = await t.store.runs.request(workflow._id, { accountId: bob.id }, bob.id);
+    void t.supervisor.tailer.poke();
+    // No board: the engine fails the run at once; then nothing of Bob's changes but by Alice's attempts.
+    await waitFor(async () => isFinalRunStatus((await t.store.runs.get(run._id, { all: true }))!.status), { what: 'the run to end' });
     const { payment } = await t.store.payments.purchase(bob.id, bobsWorkty.templateId!);
     const bobsBefore = JSON.stringify(await Promise.all([
       t.store.workflows.get(workflow._id, { all: true }), t.store.instances.get(workflow._id, instance._id, { all: true }),

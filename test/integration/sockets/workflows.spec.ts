@@ -20,6 +20,8 @@ describe('client sockets: /workflows (workflows)', function () {
     t = await ClientHarness.start();
     alice = await t.createUser();
     socket = await t.connect('workflows', t.auth(alice));
+    // A board whose tasks hold: runs stay active (without one, the engine fails them at once).
+    await t.worker({ slots: 4 });
   });
 
   after(async function () {
