@@ -1,5 +1,5 @@
 /** Settings of the REST API server (`restapi/`). */
-import { serverSettings } from './common.js';
+import { clientApiSettings, serverSettings } from './common.js';
 import { settings as s } from './schema.js';
 
 const MIB = 1024 * 1024;
@@ -11,10 +11,10 @@ export const restapiSettings = {
   supervisorUrl: s.requiredUrl('WORKTY_SUPERVISOR_URL', 'https://localhost:3000', ['https'], 'Supervisor base URL, for the health report'),
   supervisorProbeTimeoutMs: s.duration('WORKTY_SUPERVISOR_PROBE_TIMEOUT', '2s', 100, 60_000, 'Health report: how long to wait for the supervisor before calling it unreachable'),
   restBodyLimit: s.integer('WORKTY_REST_BODY_LIMIT', MIB, 1024, 64 * MIB, 'Largest JSON request body in bytes (413 above); package uploads have their own limit'),
-  packageLimit: s.integer('WORKTY_PACKAGE_LIMIT', 10 * MIB, 1024, 512 * MIB, 'Largest workty package (zip) in bytes (413 above)'),
+  packageLimit: clientApiSettings.packageLimit,
   tokenTtlMs: s.duration('WORKTY_TOKEN_TTL', '24h', 60_000, 30 * 24 * 3_600_000, 'Lifetime of a socket token from POST /tokens; a request may ask for a shorter one'),
-  loginFailuresPerAccount: s.integer('WORKTY_LOGIN_FAILURES_PER_ACCOUNT', 10, 1, 100_000, 'Failed logins for one email within the window before further attempts get 429'),
-  loginFailuresPerAddress: s.integer('WORKTY_LOGIN_FAILURES_PER_ADDRESS', 100, 1, 1_000_000, 'Failed logins from one client address within the window before further attempts get 429'),
-  loginFailureWindowMs: s.duration('WORKTY_LOGIN_FAILURE_WINDOW', '15m', 1000, 24 * 3_600_000, 'Window counting failed logins; a throttled email or address waits until it ends'),
+  loginFailuresPerAccount: clientApiSettings.loginFailuresPerAccount,
+  loginFailuresPerAddress: clientApiSettings.loginFailuresPerAddress,
+  loginFailureWindowMs: clientApiSettings.loginFailureWindowMs,
   shutdownGraceMs: s.duration('WORKTY_SHUTDOWN_GRACE', '10s', 0, 300_000, 'On SIGINT/SIGTERM, how long in-flight requests may finish before connections are cut'),
 };

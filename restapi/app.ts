@@ -12,13 +12,14 @@ import type { RestapiConfig } from '../config/index.js';
 import type { Logger } from '../shared/log.js';
 import { createLogger } from '../shared/log.js';
 import { worktyVersion } from '../shared/paths.js';
+import { PasswordLogin } from '../shared/security/login.js';
 import { CredentialVerifier, PasswordHasher } from '../shared/security/passwords.js';
+import { LoginThrottle } from '../shared/security/throttle.js';
 import type { TlsMaterial } from '../shared/security/tls.js';
 import { ensureSelfSignedTls, loadTls } from '../shared/security/tls.js';
 import { openStore } from '../shared/store/index.js';
 import type { Store } from '../shared/store/port.js';
 import { Authenticator } from './auth/authenticator.js';
-import { LoginThrottle } from './auth/throttle.js';
 import { SupervisorProbe } from './health.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { methodOverride } from './http/method-override.js';
@@ -63,7 +64,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
     perAddress: config.loginFailuresPerAddress,
     windowMs: config.loginFailureWindowMs,
   });
-  const authenticator = new Authenticator({ verifier, throttle, logger: log });
+  const authenticator = new Authenticator({ login: new PasswordLogin({ verifier, throttle, logger: log }) });
   const probe = new SupervisorProbe({ url: config.supervisorUrl, ca: tls.cert, timeoutMs: config.supervisorProbeTimeoutMs });
 
   let openapi: unknown = null;

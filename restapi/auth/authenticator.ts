@@ -1,6 +1,6 @@
 /**
- * HTTP Basic authentication (`email:password`) through passport, checked with the foundation's
- * cached bcrypt verification and guarded by the failed-login throttle.
+ * HTTP Basic authentication (`email:password`) through passport, checked with the shared password
+ * login (`shared/security/login.ts`: the failed-login throttle, then the cached bcrypt verification).
  *
  * - No or unreadable credentials: 401 with `WWW-Authenticate: Basic realm="workty"`, at once (the
  *   2016 server hung on a missing header).
@@ -13,10 +13,8 @@ import { BasicStrategy } from 'passport-http';
 import type { Request } from 'restify';
 import { ErrorCode, ForbiddenError, UnauthorizedError } from '../../shared/domain/errors.js';
 import type { Account } from '../../shared/domain/model.js';
-import type { Logger } from '../../shared/log.js';
-import type { CredentialVerifier } from '../../shared/security/passwords.js';
+import type { PasswordLogin } from '../../shared/security/login.js';
 import { AUTH_REALM } from '../http/errors.js';
-import type { LoginThrottle } from './throttle.js';
 
 type Done = (error: unknown, user?: Account | false) => void;
 type Verify = (req: Request, email: string, password: string, done: Done) => void;
@@ -57,9 +55,8 @@ class WorktyBasicStrategy extends BasicStrategy {
 }
 
 export interface AuthenticatorOptions {
-  verifier: CredentialVerifier;
-  throttle: LoginThrottle;
-  logger: Logger;
+  /** The throttled, cached password check shared with the supervisor's socket handshakes. */
+  login: PasswordLogin;
 }
 
 export class Authenticator {
@@ -88,14 +85,7 @@ export class Authenticator {
   }
 
   private async verify(req: Request, email: string, password: string): Promise<Account | null> {
-    const address = req.socket.remoteAddress ?? 'unknown';
-    await this.options.throttle.check(email, address);
-    const credentials = await this.options.verifier.verify(email, password);
-    if (credentials === null) {
-      await this.options.throttle.failed(email, address);
-      this.options.logger.info({ address }, 'failed login');
-      return null;
-    }
-    return credentials.account;
+    const credentials = await this.options.login.check(email, password, req.socket.remoteAddress ?? 'unknown');
+    return credentials?.account ?? null;
   }
 }

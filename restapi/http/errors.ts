@@ -4,7 +4,7 @@
  * anything unexpected all leave as `{"error": {code, message, error_link, errors?}}`.
  */
 import {
-  BadRequestError, DomainError, ErrorCode, TooManyRequestsError, UnauthorizedError,
+  DomainError, ErrorCode, TooManyRequestsError, UnauthorizedError,
 } from '../../shared/domain/errors.js';
 import type { FieldError } from '../../shared/domain/errors.js';
 
@@ -83,9 +83,4 @@ export class UnsupportedMediaTypeError extends DomainError {
   constructor(message: string) {
     super(message, ErrorCode.invalidInput);
   }
-}
-
-/** A 400 for one bad input field. */
-export function badInput(path: string, message: string, code: ErrorCode = ErrorCode.invalidInput): BadRequestError {
-  return new BadRequestError(message, code, [{ path, message }]);
 }

@@ -3,7 +3,7 @@
  * POST). Any other override on a POST is refused (400) rather than silently served as a POST.
  */
 import type { Request, Response } from 'restify';
-import { badInput } from './errors.js';
+import { badInput } from '../../shared/services/validation.js';
 
 const ALLOWED = new Set(['PUT', 'DELETE']);
 

@@ -2,22 +2,24 @@
  * A route is declared once, as data: method, path, permission, the schemas of its path parameters,
  * query and body, its documented responses, and a handler. The same declarations are mounted on
  * restify (`mountRoutes`) and described in `openapi.json` (`openapi.ts`), so the document cannot
- * drift from what is enforced.
+ * drift from what is enforced. Most routes serve a use case of `shared/services` (`serve`): the
+ * permission and the schemas are the use case's, and the route only says how it is answered.
  *
  * Every authenticated route runs the same steps, in this order: authenticate → authorise (the role
- * matrix, `authorize()`) → path parameters → query → body → handler → response. Nothing reaches a
- * handler unauthenticated, unauthorised or unvalidated.
+ * matrix, `authorize()`) → path parameters → query → body (`prepare`, shared with the supervisor's
+ * sockets) → handler → response. Nothing reaches a handler unauthenticated, unauthorised or
+ * unvalidated.
  */
 import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
 import type { Action, Authorization, Resource } from '../../shared/domain/acl.js';
-import { authorize } from '../../shared/domain/acl.js';
 import type { Account } from '../../shared/domain/model.js';
 import type { Logger } from '../../shared/log.js';
+import type { UseCase } from '../../shared/services/use-case.js';
+import { prepare } from '../../shared/services/use-case.js';
 import { readJsonBody } from './body.js';
-import { EMPTY_QUERY, readRawQuery } from './query.js';
+import { readRawQuery } from './query.js';
 import { API_PREFIX, locationOf, sendBytes, sendJson } from './send.js';
-import { parseBody, parseInput } from './validation.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -95,6 +97,28 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
   return spec as AnyRoute;
 }
 
+/** The HTTP side of a route serving a use case: address, documentation, and how a result is answered. */
+export interface ServedRoute<P, Q, B, R> extends Omit<RouteSpec<P, Q, B>, 'permission' | 'params' | 'query' | 'body' | 'handle' | 'public'> {
+  reply(result: R, ctx: RouteContext<P, Q, B>): Reply;
+}
+
+/** A route whose permission, schemas and work are the use case's. */
+export function serve<P, Q, B, R>(useCase: UseCase<P, Q, B, R>, http: ServedRoute<P, Q, B, R>): AnyRoute {
+  const { reply, ...rest } = http;
+  const spec: RouteSpec<P, Q, B> = {
+    ...rest,
+    permission: useCase.permission,
+    params: useCase.params,
+    query: useCase.query,
+    body: useCase.body,
+    async handle(ctx) {
+      const result = await useCase.run({ caller: ctx.caller, auth: ctx.auth }, { params: ctx.params, query: ctx.query, body: ctx.body });
+      return reply(result, ctx);
+    },
+  };
+  return spec as AnyRoute;
+}
+
 export interface MountOptions {
   /** Resolves the caller from the request's credentials, or throws 401/403/429. */
   authenticate(req: Request): Promise<Account>;
@@ -117,20 +141,16 @@ function missing(what: string): never {
 
 async function run(route: AnyRoute, options: MountOptions, req: Request, res: Response): Promise<void> {
   let caller: Account | undefined;
-  let auth: Authorization | undefined;
   if (route.public !== true) {
     caller = await options.authenticate(req);
     (req as WithCaller)[CALLER] = caller;
-    if (route.permission !== undefined) auth = authorize(caller, route.permission[0], route.permission[1]);
   }
-  const params: unknown = route.params === undefined ? {} : parseInput(route.params, { ...req.params }, 'path');
-  const query: unknown = parseInput(route.query ?? EMPTY_QUERY, readRawQuery(req), 'query');
-  let body: unknown;
-  if (route.body !== undefined) {
-    const raw = await readJsonBody(req, route.bodyLimit ?? options.bodyLimit);
-    // No body at all reads as `{}` (then "Path `name` is required."); a JSON null is not an object.
-    body = parseBody(route.body, raw === undefined ? {} : raw);
-  }
+  // No body at all reads as `{}` (then "Path `name` is required."); a JSON null is not an object.
+  const { auth, input: { params, query, body } } = await prepare(route, caller, {
+    params: () => ({ ...req.params }),
+    query: () => readRawQuery(req),
+    body: () => readJsonBody(req, route.bodyLimit ?? options.bodyLimit),
+  });
   const ctx: RouteContext<unknown, unknown, unknown> = {
     req, res, params, query, body,
     get caller() { return caller ?? missing('caller'); },

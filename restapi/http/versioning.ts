@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'restify';
 import semver from 'semver';
-import { badInput } from './errors.js';
+import { badInput } from '../../shared/services/validation.js';
 
 /** Every version this server speaks, oldest first. */
 export const API_VERSIONS = ['2016.10.1', '2026.11.21'] as const;

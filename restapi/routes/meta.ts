@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { DICTIONARY_NAMES } from '../../shared/domain/dictionaries.js';
 import type { DictionaryName } from '../../shared/domain/dictionaries.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
-import { EMPTY_QUERY } from '../http/query.js';
+import { EMPTY_QUERY } from '../../shared/services/list-query.js';
 import { route } from '../http/route.js';
 import type { AnyRoute } from '../http/route.js';
-import { dictionaryEntryDoc, healthDoc } from '../schemas/documents.js';
+import { dictionaryEntryDoc } from '../../shared/representation/schemas.js';
+import { healthDoc } from '../schemas/documents.js';
 import type { RouteDeps } from './support.js';
 import { AUTH_ERRORS } from './support.js';
 

@@ -1,22 +1,22 @@
-/** What every route module needs: its dependencies, and the shapes of list and document replies. */
+/** What every route module needs: its dependencies, and how use case results are answered over HTTP. */
 import type { RestapiConfig } from '../../config/index.js';
-import { BadRequestError, NotFoundError } from '../../shared/domain/errors.js';
-import type { Page } from '../../shared/domain/query.js';
+import type { ApiDoc } from '../../shared/representation/types.js';
 import type { PasswordHasher } from '../../shared/security/passwords.js';
+import type { ListResult, Services, TokenUseCases } from '../../shared/services/index.js';
 import type { Store } from '../../shared/store/port.js';
-import type { ParsedList } from '../http/query.js';
-import { toReadQuery } from '../http/query.js';
-import type { JsonReply, RouteContext } from '../http/route.js';
-import { project } from '../../shared/domain/query.js';
-import { represent } from '../representation/embeds.js';
-import type { ApiDoc, EmbedContext, Representation } from '../representation/types.js';
 import type { SupervisorProbe } from '../health.js';
+import type { JsonReply } from '../http/route.js';
 
 export interface RouteDeps {
   store: Store;
   hasher: PasswordHasher;
   probe: SupervisorProbe;
   config: Pick<RestapiConfig, 'packageLimit' | 'tokenTtlMs' | 'restBodyLimit' | 'supervisorProbeTimeoutMs'>;
+}
+
+/** The use cases the routes serve. */
+export interface RouteServices extends Services {
+  tokens: TokenUseCases;
 }
 
 /** Documented header of list answers. */
@@ -26,59 +26,26 @@ export const LOCATION = { Location: 'URL of the created document' };
 /** Error statuses every authenticated route may answer. */
 export const AUTH_ERRORS = [400, 401, 403, 429] as const;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Ctx = RouteContext<any, any, any>;
-
-export function embedContext(store: Store, ctx: Ctx): EmbedContext {
-  return { store, caller: ctx.caller };
-}
-
-function keep(docs: ApiDoc[], fields: string[] | undefined): ApiDoc[] {
-  return fields === undefined ? docs : docs.map((doc) => project(doc, fields));
-}
-
-/** A list answer: represented, embedded, projected, with `Records-count` when counted. */
-export async function listReply<S>(rep: Representation<S>, page: Page<S>, parsed: ParsedList, store: Store, ctx: Ctx): Promise<JsonReply> {
-  const docs = await represent(rep, page.items as Partial<S>[], embedContext(store, ctx), parsed.embed);
+/** A list answer, with `Records-count` when counted. */
+export function listReply(result: ListResult): JsonReply {
   const headers: Record<string, string> = {};
-  if (parsed.query.count === true && page.total !== null) headers['Records-count'] = String(page.total);
-  return { status: 200, body: keep(docs, parsed.fields), headers };
+  if (result.total !== null) headers['Records-count'] = String(result.total);
+  return { status: 200, body: result.docs, headers };
 }
 
-/** Reads one document through `load` (given the store fields to fetch), or 404. */
-export async function readReply<S>(
-  rep: Representation<S>,
-  what: string,
-  id: string,
-  query: { fields?: string | undefined; embed?: string | undefined },
-  load: (fields: string[] | undefined) => Promise<S | null>,
-  store: Store,
-  ctx: Ctx,
-): Promise<JsonReply> {
-  const read = toReadQuery(rep, query);
-  const doc = await load(read.storeFields);
-  if (doc === null) throw new NotFoundError(what, id);
-  const [api] = await represent(rep, [doc as Partial<S>], embedContext(store, ctx), read.embed);
-  return { status: 200, body: keep([api!], read.fields)[0] };
-}
-
-/** One document as answered by a write. */
-export function documentReply<S>(rep: Representation<S>, doc: S, status = 200, location?: string): JsonReply {
-  const reply: JsonReply = { status, body: rep.toApi(doc as Partial<S>) };
+/** One document (200), or a created one (201 with its `Location`, a path under `/api/v1`). */
+export function documentReply(doc: ApiDoc, status = 200, location?: string): JsonReply {
+  const reply: JsonReply = { status, body: doc };
   if (location !== undefined) reply.location = location;
   return reply;
 }
 
-/** An update that names no field changes nothing: malformed (400). */
-export function requireChanges(body: object): void {
-  if (!Object.values(body).some((value) => value !== undefined)) {
-    throw new BadRequestError('Nothing to update: give at least one field', 1, [{ path: '', message: 'Nothing to update' }]);
-  }
+/** A created document at `${collection}/${_id}`. */
+export function createdReply(collection: string) {
+  return (doc: ApiDoc): JsonReply => documentReply(doc, 201, `${collection}/${String(doc._id)}`);
 }
 
-/** Drops undefined fields (the store's patches treat a present key as a change). */
-export function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+export const okReply = (doc: ApiDoc): JsonReply => documentReply(doc);
 
 export const noContent: JsonReply = { status: 204 };
+export const noContentReply = (): JsonReply => noContent;

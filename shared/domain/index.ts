@@ -9,7 +9,7 @@ export {
 export type { FieldError } from './errors.js';
 export {
   INSTANCE_STATES, RUN_STATUSES, ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, ATTEMPT_STATUSES,
-  FINAL_ATTEMPT_STATUSES, DEVICE_STATES, RUN_COMMANDS, isFinalRunStatus,
+  FINAL_ATTEMPT_STATUSES, LIVE_ATTEMPT_STATUSES, DEVICE_STATES, RUN_COMMANDS, isFinalRunStatus,
 } from './states.js';
 export type { InstanceState, RunStatus, AttemptStatus, DeviceState, RunCommand } from './states.js';
 export { ROLE_NAMES, JOURNAL_TYPES } from './model.js';

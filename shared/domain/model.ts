@@ -212,6 +212,8 @@ export interface Attempt {
   exitCode: number | null;
   result: unknown;
   error: string | null;
+  /** False when the failure is one no retry can fix (bad package, unknown runtime): the instance fails at once. */
+  retryable: boolean;
   /** Highest sequence number of the worker's reports applied for this attempt. */
   lastSeq: number;
 }

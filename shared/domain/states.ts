@@ -29,7 +29,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'];
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'stopped'];
 
-export const ATTEMPT_STATUSES = ['dispatched', 'running', 'completed', 'failed', 'stopped', 'lost'] as const;
+export const ATTEMPT_STATUSES = ['dispatched', 'running', 'completed', 'failed', 'stopped', 'lost', 'released'] as const;
 /**
  * One execution of an instance on a board.
  * - `dispatched`: leased to a worker, not yet reported started;
@@ -37,10 +37,14 @@ export const ATTEMPT_STATUSES = ['dispatched', 'running', 'completed', 'failed',
  * - `completed`: exit code 0;
  * - `failed`: non-zero exit, timeout, or an error before start (bad package, unknown runtime);
  * - `stopped`: killed on a user's stop;
- * - `lost`: the lease expired (worker gone); the instance may be re-dispatched.
+ * - `lost`: the lease expired (worker gone); the instance may be re-dispatched;
+ * - `released`: handed back by its worker before it ran to an end (shutdown, dispatch declined); the
+ *   instance is re-dispatched without counting it against the retry limit.
  */
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
-export const FINAL_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['completed', 'failed', 'stopped', 'lost'];
+export const FINAL_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['completed', 'failed', 'stopped', 'lost', 'released'];
+/** Attempts still leased to a worker. */
+export const LIVE_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['dispatched', 'running'];
 
 export const DEVICE_STATES = ['waiting', 'running', 'disconnected'] as const;
 /**

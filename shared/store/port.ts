@@ -245,6 +245,16 @@ export interface DeviceRepository {
   getCredentials(id: Id): Promise<DeviceCredentials | null>;
   /** Liveness from the supervisor's connection: state, last seen, and the facts of a fresh hello. */
   recordPresence(id: Id, state: DeviceState, facts?: DeviceFacts): Promise<Device>;
+  /**
+   * A supervisor's heartbeat for the boards connected to it: last seen = now, nothing else, and no
+   * ChangeEvent (it says nothing new). Unknown ids are skipped; returns how many were touched.
+   */
+  touchPresence(ids: Id[]): Promise<number>;
+  /**
+   * Devices recorded online (`waiting`/`running`) but not seen since `before`: their supervisor died
+   * without recording the disconnection. Records them `disconnected` (with ChangeEvents); returns their ids.
+   */
+  expirePresence(before: Date): Promise<Id[]>;
 }
 
 export interface TokenRepository {
@@ -264,6 +274,14 @@ export interface DictionaryRepository {
   list(name: DictionaryName): Promise<DictionaryEntry[]>;
 }
 
+/** Names one attempt and the lease token its holder presents (protocol `AttemptKey`). */
+export interface AttemptRef {
+  runId: Id;
+  instanceId: Id;
+  attempt: number;
+  leaseToken: string;
+}
+
 /** What a dispatch writes: the attempt given to a worker under a lease. */
 export interface DispatchInput {
   runId: Id;
@@ -273,21 +291,75 @@ export interface DispatchInput {
   leaseExpires: string;
 }
 
-/** A worker's report on an attempt, applied once per (run, instance, attempt, seq). */
-export interface AttemptReport {
+/**
+ * A worker's report on an attempt (protocol `Report` minus logs, which go to `appendLogs`), applied
+ * once per (run, instance, attempt, seq).
+ */
+export type AttemptReport = AttemptRef & {
+  /** The worker's per-attempt sequence number; a report at or below the applied one is a duplicate. */
+  seq: number;
+} & (
+  | { type: 'started'; pid: number | null }
+  | { type: 'progress'; state: string }
+  | { type: 'checkpoint'; checkpoint: Checkpoint }
+  | {
+      type: 'finished';
+      status: Extract<AttemptStatus, 'completed' | 'failed' | 'stopped'>;
+      exitCode: number | null;
+      signal: string | null;
+      result: unknown;
+      error: string | null;
+      retryable: boolean;
+    }
+);
+
+/**
+ * What became of a worker's reports on one attempt:
+ * - `applied`: stored (at least one of them; the others were duplicates);
+ * - `duplicate`: every one was stored before: acknowledge them again;
+ * - `stale`: no such attempt, another lease token, or the attempt already ended (lost, released):
+ *   the worker must drop them. Reports after the first stale one are not applied.
+ * `run` is the run as it is now whenever anything was stored; `followedUp` says the follow-up step
+ * was applied too.
+ */
+export interface ReportOutcome {
+  outcome: 'applied' | 'duplicate' | 'stale';
+  run: Run | null;
+  followedUp: boolean;
+}
+
+/** One instance's move inside a run step, compare-and-set on its state. */
+export interface InstanceStep {
+  index: number;
+  from: InstanceState;
+  to: InstanceState;
+  /** Retry backoff: not dispatched before this time; null clears it; absent leaves it. */
+  notBefore?: string | null;
+}
+
+/** What a run step changes besides the run's status; applied whole, or not at all. */
+export interface RunStepChange {
+  /** Why the run failed (kept with it); absent leaves it. */
+  error?: string | null;
+  /** Instance moves, each a compare-and-set on the instance's state. */
+  instances?: InstanceStep[];
+  /** Entries recorded with the step besides the ones the store derives from it. */
+  journal?: JournalInput[];
+}
+
+/** A run step as `transition` takes it. */
+export interface RunStep {
+  from: RunStatus;
+  to: RunStatus;
+  change: RunStepChange;
+}
+
+/** An attempt the store ended on the engine's behalf (lease expired, released, not held). */
+export interface EndedAttempt {
   runId: Id;
   instanceId: Id;
-  attempt: number;
-  /** The worker's per-attempt sequence number; reports at or below the applied one are ignored. */
-  seq: number;
-  leaseToken: string;
-  status?: Extract<AttemptStatus, 'running' | 'completed' | 'failed' | 'stopped'>;
-  exitCode?: number | null;
-  result?: unknown;
-  error?: string | null;
-  checkpoint?: Checkpoint | null;
-  /** Extra journal entries that go with this report (e.g. SDK progress). */
-  journal?: JournalInput[];
+  instanceIndex: number;
+  attempt: Attempt;
 }
 
 export interface RunRepository {
@@ -304,29 +376,56 @@ export interface RunRepository {
   journal(runId: Id, scope: Scope, query?: ListQuery): Promise<Page<JournalEntry>>;
   logs(runId: Id, scope: Scope, filter?: { instanceId?: Id; attempt?: number }): Promise<LogChunk[]>;
 
-  // Engine verbs: used by the supervisor only.
+  // Engine verbs: used by the supervisor only. Nothing here assumes a single supervisor: every verb
+  // is a compare-and-set, so two supervisors acting on the same run never both succeed.
+  //
+  // Journal entries the store records itself, in the same transaction as the change:
+  // - `run.status` {from, to, error?} whenever a run's status changes;
+  // - `instance.state` {index, from, to} for each moved instance (instanceId set);
+  // - `attempt.dispatched` {deviceId} on dispatch;
+  // - `attempt.started` {deviceId, pid}, `attempt.progress` {state}, `attempt.checkpoint` {state},
+  //   `attempt.ended` {status, exitCode, signal, error, retryable} for applied reports and ended attempts.
+  // A run's ChangeEvent carries `data: {status, desired}`; an instance's `data: {state}`. Lease
+  // renewals change nothing user-visible and append no ChangeEvent.
 
-  /** Runs not yet finished, oldest first (start-up reload, reconciliation). */
+  /** Runs not yet finished (queued, running, paused), oldest first. */
   listActive(): Promise<Run[]>;
   /**
-   * Moves the run from `from` to `to` if it is still in `from` (compare-and-set), optionally
-   * setting one instance's state, and journals it. Returns the new run, or null if the run had moved.
+   * One engine step: applied only if the run is still in `from` and every listed instance in its
+   * `from` state. Sets the status (`to` may equal `from`: a step that moves instances only; `started`
+   * on the first move to running, `ended` on a final one; a final status is never left —
+   * IllegalStateError), the error, the instance states (and each workflow instance's `state`),
+   * notBefore, the journal. Null when any compare-and-set failed (then nothing changed).
    */
-  transition(runId: Id, from: RunStatus, to: RunStatus, change?: {
-    error?: string | null;
-    instance?: { index: number; state: InstanceState; notBefore?: string | null };
-    journal?: JournalInput[];
-  }): Promise<Run | null>;
-  /** Sets an instance's state (and the workflow instance's) with its journal entry. */
-  setInstanceState(runId: Id, index: number, from: InstanceState, to: InstanceState, journal?: JournalInput[]): Promise<Run | null>;
-  /** Records a new attempt under a lease; null if the instance is not `waiting` any more. */
-  dispatch(input: DispatchInput): Promise<{ run: Run; attempt: Attempt } | null>;
-  /** Applies a worker report exactly once; returns null for a duplicate or a stale lease. */
-  report(input: AttemptReport): Promise<Run | null>;
-  /** Extends every live lease held by a device. */
-  renewLeases(deviceId: Id, leaseExpires: string): Promise<number>;
-  /** Marks attempts whose lease expired before `now` as `lost`; returns them with their runs. */
-  expireLeases(now: Date): Promise<Array<{ runId: Id; instanceIndex: number; attempt: Attempt }>>;
+  transition(runId: Id, from: RunStatus, to: RunStatus, change?: RunStepChange): Promise<Run | null>;
+  /**
+   * Claims a waiting instance for a worker: only if the run is `running`, the instance `waiting` and
+   * its notBefore passed. Adds attempt number (previous + 1) as `dispatched` under the lease, moves
+   * the instance to `running` and clears its notBefore — nothing else — and returns the attempt (the
+   * engine knows the rest of the change; a claim is on the dispatch latency path, so the run is not
+   * read back). Null when the claim lost (another supervisor, a pause, a stop).
+   */
+  dispatch(input: DispatchInput): Promise<Attempt | null>;
+  /**
+   * Applies a worker's reports on one attempt (ascending seq) in one transaction, each exactly once:
+   * only for an existing attempt held by `leaseToken` whose status is live (`dispatched`/`running`),
+   * and only with a `seq` above its last applied one. `started` moves it to running; `checkpoint`
+   * keeps the instance's checkpoint; `finished` ends it with its status, exit code, result, error and
+   * retryable flag. When a `finished` report was applied and `followUp` is given, that step (the
+   * engine's next move for the run, e.g. completing the instance and readying the next) is applied in
+   * the same transaction, with `transition`'s compare-and-set; when that no longer holds it is left
+   * out (`followedUp: false`), the reports still stand.
+   */
+  report(reports: AttemptReport[], followUp?: RunStep): Promise<ReportOutcome>;
+  /** Extends the listed live leases held by the device; returns the ones that are not (any more). */
+  renewLeases(deviceId: Id, keys: AttemptRef[], leaseExpires: string): Promise<{ lost: AttemptRef[] }>;
+  /** Ends as `lost` every live attempt whose lease expired before `now`; returns them. */
+  expireLeases(now: Date): Promise<EndedAttempt[]>;
+  /**
+   * Ends the listed live attempts held by the device (`lost`: it does not hold them; `released`: it
+   * gave them back) with `error` as the reason; returns the ones it ended.
+   */
+  endAttempts(deviceId: Id, keys: AttemptRef[], status: Extract<AttemptStatus, 'lost' | 'released'>, error: string): Promise<EndedAttempt[]>;
   /** Appends output chunks, ignoring ones already stored (same seq); bounded per attempt. */
   appendLogs(chunks: Array<Omit<LogChunk, 'at'>>, maxBytesPerAttempt: number): Promise<number>;
   appendJournal(runId: Id, entries: JournalInput[]): Promise<JournalEntry[]>;

@@ -145,7 +145,8 @@ export const dictionaryEntryOut = whitelist<DictionaryEntry>({
 const attemptOut = whitelist<Attempt>({
   number: same, deviceId: idOut, status: same, leaseToken: same, leaseExpires: dateOut, dispatched: dateOut,
   started: dateOrNullOut, ended: dateOrNullOut, exitCode: same, result: (v) => fromJsonText(v), error: same,
-  lastSeq: same,
+  // Attempts stored before the flag existed could be retried.
+  retryable: (v) => v !== false, lastSeq: same,
 });
 
 const checkpointOut: Converter = (v) => (v === null || v === undefined ? null : whitelist<Checkpoint>({

@@ -136,4 +136,29 @@ export class SqliteDevices implements DeviceRepository {
       return this.save({ ...row, state, lastSeen: now, facts: facts === undefined ? row.facts : json(facts), updated: now });
     });
   }
+
+  async touchPresence(ids: Id[]): Promise<number> {
+    validate((c) => {
+      if (!Array.isArray(ids)) c.fail('ids', 'must be an array');
+      else ids.forEach((id, i) => c.id(`ids.${i}`, id, true));
+    });
+    if (ids.length === 0) return 0;
+    return this.ctx.write(() => {
+      const now = nowIso();
+      let touched = 0;
+      for (const id of ids) touched += this.ctx.stmt('UPDATE devices SET lastSeen = ? WHERE _id = ?').run(now, id).changes;
+      return touched;
+    });
+  }
+
+  async expirePresence(before: Date): Promise<Id[]> {
+    const cutoff = before.toISOString();
+    return this.ctx.write(() => {
+      const rows = this.ctx.stmt(`SELECT * FROM devices WHERE state IN ('waiting', 'running') AND (lastSeen IS NULL OR lastSeen < ?)`)
+        .all(cutoff) as DeviceRow[];
+      const now = nowIso();
+      for (const row of rows) this.save({ ...row, state: 'disconnected', updated: now });
+      return rows.map((row) => row._id);
+    });
+  }
 }

@@ -18,6 +18,11 @@ export interface Migration {
 /** Every migration in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
+  {
+    version: 2,
+    description: 'attempts remember whether their failure may be retried',
+    up: (db) => db.exec('ALTER TABLE attempts ADD COLUMN retryable INTEGER NOT NULL DEFAULT 1 CHECK (retryable IN (0, 1))'),
+  },
 ];
 
 /** The schema version this code writes. */

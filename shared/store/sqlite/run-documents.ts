@@ -59,6 +59,8 @@ export interface AttemptRow {
   exitCode: number | null;
   result: string | null;
   error: string | null;
+  /** 1 or 0 (SQLite has no booleans). */
+  retryable: number;
   lastSeq: number;
 }
 
@@ -76,7 +78,7 @@ export function toAttempt(row: AttemptRow): Attempt {
   return {
     number: row.number, deviceId: row.deviceId, status: row.status, leaseToken: row.leaseToken, leaseExpires: row.leaseExpires,
     dispatched: row.dispatched, started: row.started, ended: row.ended, exitCode: row.exitCode,
-    result: parseJson<unknown>(row.result), error: row.error, lastSeq: row.lastSeq,
+    result: parseJson<unknown>(row.result), error: row.error, retryable: row.retryable !== 0, lastSeq: row.lastSeq,
   };
 }
 
@@ -106,9 +108,14 @@ export function runInstanceRow(ctx: SqliteContext, runId: Id, idx: number): RunI
 export function toRun(ctx: SqliteContext, row: RunRow, withInstances = true): Run {
   let instances: RunInstance[] = [];
   if (withInstances) {
-    const attempts = ctx.stmt('SELECT * FROM attempts WHERE runId = ? ORDER BY idx, number').all(row._id) as AttemptRow[];
+    const byIndex = new Map<number, Attempt[]>();
+    for (const attempt of ctx.stmt('SELECT * FROM attempts WHERE runId = ? ORDER BY idx, number').all(row._id) as AttemptRow[]) {
+      let list = byIndex.get(attempt.idx);
+      if (list === undefined) byIndex.set(attempt.idx, (list = []));
+      list.push(toAttempt(attempt));
+    }
     const rows = ctx.stmt('SELECT * FROM run_instances WHERE runId = ? ORDER BY idx').all(row._id) as RunInstanceRow[];
-    instances = rows.map((ri) => toRunInstance(ri, attempts.filter((a) => a.idx === ri.idx).map(toAttempt)));
+    instances = rows.map((ri) => toRunInstance(ri, byIndex.get(ri.idx) ?? []));
   }
   return { ...row, instances };
 }

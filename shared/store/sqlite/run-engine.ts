@@ -18,7 +18,7 @@ import type { Attempt, JournalEntry, LogChunk, Run } from '../../domain/model.js
 import {
   FINAL_ATTEMPT_STATUSES, INSTANCE_STATES, RUN_STATUSES, isFinalRunStatus, type InstanceState, type RunStatus,
 } from '../../domain/states.js';
-import type { AttemptReport, DispatchInput, JournalInput } from '../port.js';
+import type { AttemptRef, AttemptReport, DispatchInput, EndedAttempt, JournalInput, ReportOutcome, RunStep, RunStepChange } from '../port.js';
 import { ACTIVE_STATUSES_SQL, dropPackageIfUnused } from './cascade.js';
 import { json, type SqliteContext } from './database.js';
 import { setWorkflowInstanceState } from './instances.js';
@@ -61,64 +61,66 @@ export function listActive(ctx: SqliteContext): Run[] {
   });
 }
 
-export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: {
-  error?: string | null;
-  instance?: { index: number; state: InstanceState; notBefore?: string | null };
-  journal?: JournalInput[];
-} = {}): Run | null {
+function checkStep(from: RunStatus, to: RunStatus, change: RunStepChange, prefix = ''): void {
   validate((c) => {
-    c.oneOf('from', from, RUN_STATUSES, true);
-    c.oneOf('to', to, RUN_STATUSES, true);
-    if (change.instance !== undefined) c.oneOf('instance.state', change.instance.state, INSTANCE_STATES, true);
+    c.oneOf(`${prefix}from`, from, RUN_STATUSES, true);
+    c.oneOf(`${prefix}to`, to, RUN_STATUSES, true);
+    (change.instances ?? []).forEach((step, i) => {
+      c.number(`${prefix}instances.${i}.index`, step.index, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+      c.oneOf(`${prefix}instances.${i}.from`, step.from, INSTANCE_STATES, true);
+      c.oneOf(`${prefix}instances.${i}.to`, step.to, INSTANCE_STATES, true);
+      if (step.notBefore !== undefined && step.notBefore !== null) c.iso(`${prefix}instances.${i}.notBefore`, step.notBefore, true);
+    });
+    if (change.error !== undefined && change.error !== null) c.text(`${prefix}error`, change.error, { max: 4096 });
   });
   checkJournalInputs(change.journal ?? []);
+}
+
+/** Applies a step inside the caller's write transaction; false (nothing written) when a compare-and-set fails. */
+function applyStep(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: RunStepChange): boolean {
+  const row = runRow(ctx, runId);
+  if (row === undefined || row.status !== from) return false;
+  if (isFinalRunStatus(from)) throw new IllegalStateError('run', from, to);
+  const instances = (change.instances ?? []).map((step) => ({ step, instance: instanceAt(ctx, runId, step.index) }));
+  if (instances.some(({ step, instance }) => instance.state !== step.from)) return false;
+  const now = nowIso();
+  const next: RunRow = {
+    ...row, status: to, updated: now, error: change.error === undefined ? row.error : change.error,
+    started: row.started ?? (to === 'running' ? now : null), ended: isFinalRunStatus(to) ? now : row.ended,
+  };
+  ctx.stmt('UPDATE runs SET status = @status, error = @error, started = @started, ended = @ended, updated = @updated WHERE _id = @_id').run(next);
+  const journal: JournalInput[] = [];
+  for (const { step, instance } of instances) {
+    applyInstanceState(ctx, row, instance, step.to, step.notBefore);
+    journal.push({ type: 'instance.state', instanceId: instance.instanceId, data: { index: step.index, from: step.from, to: step.to } });
+  }
+  if (from !== to) {
+    // Causal order: a run starts (or resumes) before its instance moves, and ends after it.
+    const status: JournalInput = { type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } };
+    if (to === 'running') journal.unshift(status);
+    else journal.push(status);
+  }
+  appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
+  if (isFinalRunStatus(to)) {
+    // The run no longer holds its packages; those no workty uses any more go now.
+    const hashes = ctx.column('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').all(runId) as string[];
+    for (const hash of hashes) dropPackageIfUnused(ctx, hash);
+  }
+  return true;
+}
+
+/** One engine step: run status CAS plus instance moves (each a CAS), error, journal. */
+export function transition(ctx: SqliteContext, runId: Id, from: RunStatus, to: RunStatus, change: RunStepChange = {}): Run | null {
+  checkStep(from, to, change);
   return ctx.write(() => {
-    const row = runRow(ctx, runId);
-    if (row === undefined || row.status !== from) return null;
-    if (isFinalRunStatus(from)) throw new IllegalStateError('run', from, to);
-    const instance = change.instance === undefined ? undefined : instanceAt(ctx, runId, change.instance.index);
-    const now = nowIso();
-    const next: RunRow = {
-      ...row, status: to, updated: now, error: change.error === undefined ? row.error : change.error,
-      started: row.started ?? (to === 'running' ? now : null), ended: isFinalRunStatus(to) ? now : row.ended,
-    };
-    ctx.stmt('UPDATE runs SET status = @status, error = @error, started = @started, ended = @ended, updated = @updated WHERE _id = @_id').run(next);
-    const journal: JournalInput[] = [{ type: 'run.status', data: next.error === null ? { from, to } : { from, to, error: next.error } }];
-    if (instance !== undefined && change.instance !== undefined) {
-      applyInstanceState(ctx, row, instance, change.instance.state, change.instance.notBefore);
-      journal.push({ type: 'instance.state', instanceId: instance.instanceId, data: { from: instance.state, to: change.instance.state } });
-    }
-    appendJournalEntries(ctx, runId, [...journal, ...(change.journal ?? [])]);
-    if (isFinalRunStatus(to)) {
-      // The run no longer holds its packages; those no workty uses any more go now.
-      const hashes = ctx.column('SELECT DISTINCT packageHash FROM run_instances WHERE runId = ? AND packageHash IS NOT NULL').all(runId) as string[];
-      for (const hash of hashes) dropPackageIfUnused(ctx, hash);
-    }
+    if (!applyStep(ctx, runId, from, to, change)) return null;
     runChanged(ctx, runId, 'updated');
     return mustLoad(ctx, runId);
   });
 }
 
-export function setInstanceState(ctx: SqliteContext, runId: Id, index: number, from: InstanceState, to: InstanceState, journal: JournalInput[] = []): Run | null {
-  validate((c) => {
-    c.oneOf('from', from, INSTANCE_STATES, true);
-    c.oneOf('to', to, INSTANCE_STATES, true);
-  });
-  checkJournalInputs(journal);
-  return ctx.write(() => {
-    const row = runRow(ctx, runId);
-    if (row === undefined) return null;
-    const instance = instanceAt(ctx, runId, index);
-    if (instance.state !== from) return null;
-    applyInstanceState(ctx, row, instance, to);
-    touchRun(ctx, runId);
-    appendJournalEntries(ctx, runId, [{ type: 'instance.state', instanceId: instance.instanceId, data: { from, to } }, ...journal]);
-    runChanged(ctx, runId, 'updated');
-    return mustLoad(ctx, runId);
-  });
-}
-
-export function dispatch(ctx: SqliteContext, input: DispatchInput): { run: Run; attempt: Attempt } | null {
+/** Claims a waiting, due instance of a running run for a device, under a lease. */
+export function dispatch(ctx: SqliteContext, input: DispatchInput): Attempt | null {
   validate((c) => {
     c.id('deviceId', input.deviceId, true);
     c.number('instanceIndex', input.instanceIndex, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
@@ -127,107 +129,228 @@ export function dispatch(ctx: SqliteContext, input: DispatchInput): { run: Run; 
   });
   return ctx.write(() => {
     const row = runRow(ctx, input.runId);
-    if (row === undefined || isFinalRunStatus(row.status)) return null;
+    if (row === undefined || row.status !== 'running') return null;
     const instance = instanceAt(ctx, input.runId, input.instanceIndex);
-    if (instance.state !== 'waiting') return null;
+    const now = nowIso();
+    if (instance.state !== 'waiting' || (instance.notBefore !== null && instance.notBefore > now)) return null;
     const { last } = ctx.stmt('SELECT COALESCE(MAX(number), 0) AS last FROM attempts WHERE runId = ? AND idx = ?').get(input.runId, instance.idx) as { last: number };
     const attempt: AttemptRow = {
       runId: input.runId, idx: instance.idx, number: last + 1, deviceId: input.deviceId, status: 'dispatched', leaseToken: input.leaseToken,
-      leaseExpires: new Date(input.leaseExpires).toISOString(), dispatched: nowIso(), started: null, ended: null, exitCode: null,
-      result: null, error: null, lastSeq: 0,
+      leaseExpires: new Date(input.leaseExpires).toISOString(), dispatched: now, started: null, ended: null, exitCode: null,
+      result: null, error: null, retryable: 1, lastSeq: 0,
     };
     ctx.stmt(`INSERT INTO attempts (runId, idx, number, deviceId, status, leaseToken, leaseExpires, dispatched, started, ended, exitCode,
-      result, error, lastSeq) VALUES (@runId, @idx, @number, @deviceId, @status, @leaseToken, @leaseExpires, @dispatched, @started,
-      @ended, @exitCode, @result, @error, @lastSeq)`).run(attempt);
-    applyInstanceState(ctx, row, instance, 'running');
+      result, error, retryable, lastSeq) VALUES (@runId, @idx, @number, @deviceId, @status, @leaseToken, @leaseExpires, @dispatched, @started,
+      @ended, @exitCode, @result, @error, @retryable, @lastSeq)`).run(attempt);
+    applyInstanceState(ctx, row, instance, 'running', null);
     touchRun(ctx, row._id);
     appendJournalEntries(ctx, row._id, [
+      { type: 'instance.state', instanceId: instance.instanceId, attempt: attempt.number, data: { index: instance.idx, from: 'waiting', to: 'running' } },
       { type: 'attempt.dispatched', instanceId: instance.instanceId, attempt: attempt.number, data: { deviceId: input.deviceId } },
-      { type: 'instance.state', instanceId: instance.instanceId, attempt: attempt.number, data: { from: 'waiting', to: 'running' } },
     ]);
     runChanged(ctx, row._id, 'updated');
-    return { run: mustLoad(ctx, row._id), attempt: toAttempt(attempt) };
+    return toAttempt(attempt);
   });
 }
 
-export function report(ctx: SqliteContext, input: AttemptReport): Run | null {
-  validate((c) => {
-    c.number('seq', input.seq, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
-    c.number('attempt', input.attempt, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
-    c.oneOf('status', input.status, ['running', 'completed', 'failed', 'stopped']);
-  });
-  checkJournalInputs(input.journal ?? []);
-  return ctx.write(() => {
-    if (runRow(ctx, input.runId) === undefined) return null;
-    const instance = ctx.stmt('SELECT * FROM run_instances WHERE runId = ? AND instanceId = ?').get(input.runId, input.instanceId) as RunInstanceRow | undefined;
-    if (instance === undefined) return null;
-    const attempt = ctx.stmt('SELECT * FROM attempts WHERE runId = ? AND idx = ? AND number = ?').get(input.runId, instance.idx, input.attempt) as AttemptRow | undefined;
-    if (attempt === undefined || attempt.leaseToken !== input.leaseToken) return null;
-    if (FINAL_ATTEMPT_STATUSES.includes(attempt.status) || input.seq <= attempt.lastSeq) return null;
+function checkRef(c: Parameters<Parameters<typeof validate>[0]>[0], path: string, ref: AttemptRef): void {
+  c.id(`${path}runId`, ref.runId, true);
+  c.id(`${path}instanceId`, ref.instanceId, true);
+  c.number(`${path}attempt`, ref.attempt, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+  c.text(`${path}leaseToken`, ref.leaseToken, { required: true });
+}
 
-    const now = nowIso();
-    const next: AttemptRow = { ...attempt, lastSeq: input.seq };
-    const at = { instanceId: instance.instanceId, attempt: attempt.number };
-    const journal: JournalInput[] = [];
-    if (input.status === 'running') {
+function attemptOf(ctx: SqliteContext, ref: AttemptRef): { instance: RunInstanceRow; attempt: AttemptRow } | null {
+  const instance = ctx.stmt('SELECT * FROM run_instances WHERE runId = ? AND instanceId = ?').get(ref.runId, ref.instanceId) as RunInstanceRow | undefined;
+  if (instance === undefined) return null;
+  const attempt = ctx.stmt('SELECT * FROM attempts WHERE runId = ? AND idx = ? AND number = ?').get(ref.runId, instance.idx, ref.attempt) as AttemptRow | undefined;
+  return attempt === undefined ? null : { instance, attempt };
+}
+
+const isLive = (attempt: AttemptRow): boolean => !FINAL_ATTEMPT_STATUSES.includes(attempt.status);
+
+function checkReport(c: Parameters<Parameters<typeof validate>[0]>[0], path: string, input: AttemptReport): void {
+  checkRef(c, path, input);
+  c.number(`${path}seq`, input.seq, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, required: true });
+  c.oneOf(`${path}type`, input.type, ['started', 'progress', 'checkpoint', 'finished'], true);
+  if (input.type === 'finished') {
+    c.oneOf(`${path}status`, input.status, ['completed', 'failed', 'stopped'], true);
+    c.boolean(`${path}retryable`, input.retryable);
+    if (input.error !== null) c.text(`${path}error`, input.error, { max: 4096 });
+  }
+  if (input.type === 'progress') c.text(`${path}state`, input.state, { required: true, max: 200 });
+  if (input.type === 'checkpoint') c.text(`${path}checkpoint.state`, input.checkpoint?.state, { required: true, max: 200 });
+}
+
+/** One report inside the caller's write transaction. */
+function applyReport(ctx: SqliteContext, input: AttemptReport): 'applied' | 'duplicate' | 'stale' {
+  const found = attemptOf(ctx, input);
+  if (found === null || found.attempt.leaseToken !== input.leaseToken) return 'stale';
+  const { instance, attempt } = found;
+  if (input.seq <= attempt.lastSeq) return 'duplicate';
+  if (!isLive(attempt)) return 'stale';
+
+  const now = nowIso();
+  const next: AttemptRow = { ...attempt, lastSeq: input.seq };
+  const at = { instanceId: instance.instanceId, attempt: attempt.number };
+  let entry: JournalInput;
+  switch (input.type) {
+    case 'started':
       if (attempt.status === 'dispatched') {
         next.status = 'running';
         next.started = now;
-        journal.push({ type: 'attempt.started', ...at, data: {} });
       }
-    } else if (input.status !== undefined) {
+      entry = { type: 'attempt.started', ...at, data: { deviceId: attempt.deviceId, pid: input.pid } };
+      break;
+    case 'progress':
+      entry = { type: 'attempt.progress', ...at, data: { state: input.state } };
+      break;
+    case 'checkpoint':
+      ctx.stmt('UPDATE run_instances SET checkpoint = ? WHERE runId = ? AND idx = ?').run(json(input.checkpoint), input.runId, instance.idx);
+      entry = { type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } };
+      break;
+    case 'finished':
       next.status = input.status;
       next.started = attempt.started ?? now;
       next.ended = now;
-      next.exitCode = input.exitCode ?? null;
+      next.exitCode = input.exitCode;
       next.result = json(input.result ?? null);
-      next.error = input.error ?? null;
-      journal.push({ type: 'attempt.ended', ...at, data: { status: input.status, exitCode: next.exitCode, error: next.error } });
+      next.error = input.error;
+      next.retryable = input.retryable ? 1 : 0;
+      entry = {
+        type: 'attempt.ended', ...at,
+        data: { status: input.status, exitCode: input.exitCode, signal: input.signal, error: input.error, retryable: input.retryable },
+      };
+      break;
+  }
+  ctx.stmt(`UPDATE attempts SET status = @status, started = @started, ended = @ended, exitCode = @exitCode, result = @result,
+    error = @error, retryable = @retryable, lastSeq = @lastSeq WHERE runId = @runId AND idx = @idx AND number = @number`).run(next);
+  appendJournalEntries(ctx, input.runId, [entry]);
+  return 'applied';
+}
+
+/** A worker's reports on one attempt, each applied once, for the lease holder only; then the follow-up step. */
+export function report(ctx: SqliteContext, inputs: AttemptReport[], followUp?: RunStep): ReportOutcome {
+  validate((c) => {
+    if (!Array.isArray(inputs) || inputs.length === 0) return c.fail('reports', 'must be a non-empty array');
+    inputs.forEach((input, i) => {
+      checkReport(c, `reports.${i}.`, input);
+      const first = inputs[0]!;
+      if (input.runId !== first.runId || input.instanceId !== first.instanceId || input.attempt !== first.attempt) {
+        c.fail(`reports.${i}`, 'all reports must be on the same attempt');
+      }
+      if (i > 0 && input.seq <= inputs[i - 1]!.seq) c.fail(`reports.${i}.seq`, 'must ascend');
+    });
+  });
+  if (followUp !== undefined) checkStep(followUp.from, followUp.to, followUp.change, 'followUp.');
+  return ctx.write((): ReportOutcome => {
+    let applied = false;
+    let ended = false;
+    let stale = false;
+    for (const input of inputs) {
+      const outcome = applyReport(ctx, input);
+      if (outcome === 'stale') {
+        stale = true;
+        break;
+      }
+      if (outcome === 'applied') {
+        applied = true;
+        if (input.type === 'finished') ended = true;
+      }
     }
-    if (input.checkpoint !== undefined) {
-      ctx.stmt('UPDATE run_instances SET checkpoint = ? WHERE runId = ? AND idx = ?').run(json(input.checkpoint), input.runId, instance.idx);
-      if (input.checkpoint !== null) journal.push({ type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } });
+    if (!applied) return { outcome: stale ? 'stale' : 'duplicate', run: null, followedUp: false };
+    const runId = inputs[0]!.runId;
+    let followedUp = false;
+    if (ended && followUp !== undefined) {
+      // The step is left out, not failed, when it no longer holds: a savepoint undoes its half-writes.
+      try {
+        followedUp = ctx.write(() => {
+          if (!applyStep(ctx, runId, followUp.from, followUp.to, followUp.change)) throw new StepMissed();
+          return true;
+        });
+      } catch (error) {
+        if (!(error instanceof StepMissed)) throw error;
+      }
     }
-    for (const entry of input.journal ?? []) {
-      journal.push({ ...entry, instanceId: entry.instanceId ?? at.instanceId, attempt: entry.attempt ?? at.attempt });
-    }
-    ctx.stmt(`UPDATE attempts SET status = @status, started = @started, ended = @ended, exitCode = @exitCode, result = @result,
-      error = @error, lastSeq = @lastSeq WHERE runId = @runId AND idx = @idx AND number = @number`).run(next);
-    touchRun(ctx, input.runId);
-    appendJournalEntries(ctx, input.runId, journal);
-    runChanged(ctx, input.runId, 'updated');
-    return mustLoad(ctx, input.runId);
+    if (!followedUp) touchRun(ctx, runId);
+    runChanged(ctx, runId, 'updated');
+    return { outcome: stale ? 'stale' : 'applied', run: mustLoad(ctx, runId), followedUp };
   });
 }
 
+class StepMissed extends Error {}
+
 /** Not a user-visible change: no change event (renewals come every few seconds per board). */
-export function renewLeases(ctx: SqliteContext, deviceId: Id, leaseExpires: string): number {
-  validate((c) => c.iso('leaseExpires', leaseExpires, true));
+export function renewLeases(ctx: SqliteContext, deviceId: Id, keys: AttemptRef[], leaseExpires: string): { lost: AttemptRef[] } {
+  validate((c) => {
+    c.id('deviceId', deviceId, true);
+    c.iso('leaseExpires', leaseExpires, true);
+    if (!Array.isArray(keys)) c.fail('keys', 'must be an array');
+    else keys.forEach((key, i) => checkRef(c, `keys.${i}.`, key));
+  });
   const until = new Date(leaseExpires).toISOString();
-  return ctx.write(() => ctx.stmt(`UPDATE attempts SET leaseExpires = MAX(leaseExpires, ?)
-    WHERE deviceId = ? AND status IN ${LIVE_ATTEMPTS_SQL}`).run(until, deviceId).changes);
+  return ctx.write(() => {
+    const lost: AttemptRef[] = [];
+    for (const key of keys) {
+      const found = attemptOf(ctx, key);
+      if (found === null || found.attempt.deviceId !== deviceId || found.attempt.leaseToken !== key.leaseToken || !isLive(found.attempt)) {
+        lost.push(key);
+        continue;
+      }
+      ctx.stmt('UPDATE attempts SET leaseExpires = MAX(leaseExpires, ?) WHERE runId = ? AND idx = ? AND number = ?')
+        .run(until, key.runId, found.instance.idx, key.attempt);
+    }
+    return { lost };
+  });
 }
 
-export function expireLeases(ctx: SqliteContext, now: Date): Array<{ runId: Id; instanceIndex: number; attempt: Attempt }> {
+/** Ends attempts (inside the caller's write) with a journal entry and the run's change event. */
+function endAttemptRows(ctx: SqliteContext, rows: Array<AttemptRow & { instanceId: Id }>, status: 'lost' | 'released', error: string): EndedAttempt[] {
+  const out: EndedAttempt[] = [];
+  for (const { instanceId, ...attempt } of rows) {
+    const ended: AttemptRow = { ...attempt, status, ended: nowIso(), error };
+    ctx.stmt('UPDATE attempts SET status = ?, ended = ?, error = ? WHERE runId = ? AND idx = ? AND number = ?')
+      .run(status, ended.ended, error, ended.runId, ended.idx, ended.number);
+    appendJournalEntries(ctx, ended.runId, [{
+      type: 'attempt.ended', instanceId, attempt: ended.number,
+      data: { status, exitCode: null, signal: null, error, retryable: true, deviceId: ended.deviceId },
+    }]);
+    out.push({ runId: ended.runId, instanceId, instanceIndex: ended.idx, attempt: toAttempt(ended) });
+  }
+  for (const runId of new Set(out.map((e) => e.runId))) {
+    touchRun(ctx, runId);
+    runChanged(ctx, runId, 'updated');
+  }
+  return out;
+}
+
+export const LEASE_EXPIRED_ERROR = 'lease expired: its worker stopped renewing it (gone or unreachable)';
+
+export function expireLeases(ctx: SqliteContext, now: Date): EndedAttempt[] {
   const cutoff = now.toISOString();
   return ctx.write(() => {
     const expired = ctx.stmt(`SELECT a.*, ri.instanceId FROM attempts a JOIN run_instances ri ON ri.runId = a.runId AND ri.idx = a.idx
       WHERE a.status IN ${LIVE_ATTEMPTS_SQL} AND a.leaseExpires < ? ORDER BY a.runId, a.idx, a.number`).all(cutoff) as Array<AttemptRow & { instanceId: Id }>;
-    const out: Array<{ runId: Id; instanceIndex: number; attempt: Attempt }> = [];
-    for (const { instanceId, ...attempt } of expired) {
-      const lost: AttemptRow = { ...attempt, status: 'lost', ended: nowIso(), error: 'lease expired' };
-      ctx.stmt(`UPDATE attempts SET status = 'lost', ended = ?, error = ? WHERE runId = ? AND idx = ? AND number = ?`)
-        .run(lost.ended, lost.error, lost.runId, lost.idx, lost.number);
-      appendJournalEntries(ctx, lost.runId, [{
-        type: 'attempt.ended', instanceId, attempt: lost.number, data: { status: 'lost', deviceId: lost.deviceId, error: lost.error },
-      }]);
-      out.push({ runId: lost.runId, instanceIndex: lost.idx, attempt: toAttempt(lost) });
+    return endAttemptRows(ctx, expired, 'lost', LEASE_EXPIRED_ERROR);
+  });
+}
+
+export function endAttempts(ctx: SqliteContext, deviceId: Id, keys: AttemptRef[], status: 'lost' | 'released', error: string): EndedAttempt[] {
+  validate((c) => {
+    c.id('deviceId', deviceId, true);
+    c.oneOf('status', status, ['lost', 'released'], true);
+    c.text('error', error, { required: true, max: 4096 });
+    if (!Array.isArray(keys)) c.fail('keys', 'must be an array');
+    else keys.forEach((key, i) => checkRef(c, `keys.${i}.`, key));
+  });
+  return ctx.write(() => {
+    const rows: Array<AttemptRow & { instanceId: Id }> = [];
+    for (const key of keys) {
+      const found = attemptOf(ctx, key);
+      if (found === null || found.attempt.deviceId !== deviceId || found.attempt.leaseToken !== key.leaseToken || !isLive(found.attempt)) continue;
+      rows.push({ ...found.attempt, instanceId: found.instance.instanceId });
     }
-    for (const runId of new Set(out.map((e) => e.runId))) {
-      touchRun(ctx, runId);
-      runChanged(ctx, runId, 'updated');
-    }
-    return out;
+    return endAttemptRows(ctx, rows, status, error);
   });
 }
 

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { newId, nowIso, type Id } from '../../domain/ids.js';
 import type { JournalEntry, LogChunk, Run } from '../../domain/model.js';
 import { normaliseQuery, project, scopeAccount, type ListQuery, type Page, type Scope } from '../../domain/query.js';
-import type { AttemptReport, DispatchInput, JournalInput, RunRepository } from '../port.js';
+import type { AttemptRef, AttemptReport, DispatchInput, EndedAttempt, JournalInput, ReportOutcome, RunRepository, RunStep } from '../port.js';
 import { ACTIVE_STATUSES_SQL } from './cascade.js';
 import type { SqliteContext } from './database.js';
 import { setWorkflowInstanceState } from './instances.js';
@@ -173,24 +173,24 @@ export class SqliteRuns implements RunRepository {
     return engine.transition(this.ctx, ...args);
   }
 
-  async setInstanceState(...args: Parameters<RunRepository['setInstanceState']>): Promise<Run | null> {
-    return engine.setInstanceState(this.ctx, ...args);
-  }
-
   async dispatch(input: DispatchInput): ReturnType<RunRepository['dispatch']> {
     return engine.dispatch(this.ctx, input);
   }
 
-  async report(input: AttemptReport): Promise<Run | null> {
-    return engine.report(this.ctx, input);
+  async report(reports: AttemptReport[], followUp?: RunStep): Promise<ReportOutcome> {
+    return engine.report(this.ctx, reports, followUp);
   }
 
-  async renewLeases(deviceId: Id, leaseExpires: string): Promise<number> {
-    return engine.renewLeases(this.ctx, deviceId, leaseExpires);
+  async renewLeases(deviceId: Id, keys: AttemptRef[], leaseExpires: string): Promise<{ lost: AttemptRef[] }> {
+    return engine.renewLeases(this.ctx, deviceId, keys, leaseExpires);
   }
 
-  async expireLeases(now: Date): ReturnType<RunRepository['expireLeases']> {
+  async expireLeases(now: Date): Promise<EndedAttempt[]> {
     return engine.expireLeases(this.ctx, now);
+  }
+
+  async endAttempts(...args: Parameters<RunRepository['endAttempts']>): Promise<EndedAttempt[]> {
+    return engine.endAttempts(this.ctx, ...args);
   }
 
   async appendLogs(chunks: Array<Omit<LogChunk, 'at'>>, maxBytesPerAttempt: number): Promise<number> {

@@ -82,8 +82,7 @@ describe('REST runs', () => {
     const run = (await alice.api.put(`/workflows/${workflow._id}/running`)).body;
     // What a supervisor would do: take the run up and dispatch the instance to a board.
     const device = await t.store.devices.create({ name: 'board', secretHash: hashSecret('x') });
-    await t.store.runs.transition(run._id, 'queued', 'running');
-    await t.store.runs.setInstanceState(run._id, 0, 'initial', 'waiting');
+    await t.store.runs.transition(run._id, 'queued', 'running', { instances: [{ index: 0, from: 'initial', to: 'waiting' }] });
     const leaseToken = randomBytes(16).toString('hex');
     t.secret(leaseToken);
     expect(await t.store.runs.dispatch({ runId: run._id, instanceIndex: 0, deviceId: device._id, leaseToken, leaseExpires: new Date(Date.now() + 60_000).toISOString() })).not.to.equal(null);

@@ -112,7 +112,7 @@ export function changesContract(factory: StoreFactory): void {
       const head = await t.store.changes.head();
       const instance = await t.store.instances.add(workflow._id, tenant(account), { worktyId: workty._id });
       const run = await t.store.runs.request(workflow._id, tenant(account), account._id);
-      await t.store.runs.transition(run._id, 'queued', 'running', { instance: { index: 0, state: 'waiting' } });
+      await t.store.runs.transition(run._id, 'queued', 'running', { instances: [{ index: 0, from: 'initial', to: 'waiting' }] });
       const events = await changesAfter(t.store, head);
       const find = (entity: string, op: string) => events.filter((e) => e.entity === entity && e.op === op);
       expect(at(find('instance', 'created'), 0)).to.deep.include({ id: instance._id, accountId: account._id });

@@ -80,7 +80,7 @@ export function concurrencyContract(factory: StoreFactory): void {
       const device = await t.fx.device();
       const other = await t.sut.openAnother();
       const run = await t.store.runs.request(workflow._id, tenant(account), account._id);
-      await t.store.runs.transition(run._id, 'queued', 'running', { instance: { index: 0, state: 'waiting' } });
+      await t.store.runs.transition(run._id, 'queued', 'running', { instances: [{ index: 0, from: 'initial', to: 'waiting' }] });
       const input = (leaseToken: string) => ({ runId: run._id, instanceIndex: 0, deviceId: device._id, leaseToken, leaseExpires: '2030-01-01T00:00:00.000Z' });
       const outcomes = await Promise.all([t.store, other, t.store, other].map((s, i) => s.runs.dispatch(input(`lease-${i}`))));
       expect(outcomes.filter((o) => o !== null)).to.have.length(1);

@@ -68,6 +68,31 @@ export function devicesTokensContract(factory: StoreFactory): void {
       ]) await rejects(call, NotFoundError);
     });
 
+    it('touches connected devices without a change event, and expires the presence of devices not seen since a time', async function () {
+      const alive = await t.fx.device();
+      const dead = await t.fx.device();
+      const never = await t.fx.device();
+      await t.store.devices.recordPresence(alive._id, 'running');
+      const stale = await t.store.devices.recordPresence(dead._id, 'waiting');
+      const cutoff = new Date(Date.parse(stale.lastSeen!) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const head = await t.store.changes.head();
+      expect(await t.store.devices.touchPresence([alive._id, MISSING_ID])).to.equal(1);
+      expect(await t.store.changes.read(head), 'a heartbeat is no change').to.deep.equal([]);
+      const touched = present(await t.store.devices.get(alive._id));
+      expect(Date.parse(touched.lastSeen!)).to.be.at.least(cutoff.getTime());
+      expect(touched.state).to.equal('running');
+      expect(await t.store.devices.expirePresence(cutoff)).to.deep.equal([dead._id]);
+      expect(present(await t.store.devices.get(dead._id)).state).to.equal('disconnected');
+      expect(present(await t.store.devices.get(never._id)).state, 'never online: untouched').to.equal('disconnected');
+      expect(present(await t.store.devices.get(alive._id)).state).to.equal('running');
+      const changes = await t.store.changes.read(head);
+      expect(changes.map((c) => [c.entity, c.id, c.data['state']])).to.deep.equal([['device', dead._id, 'disconnected']]);
+      expect(await t.store.devices.expirePresence(cutoff), 'once').to.deep.equal([]);
+      expect(await t.store.devices.touchPresence([])).to.equal(0);
+      await rejects(t.store.devices.touchPresence(['nope']), ValidationError);
+    });
+
     it('deletes a device', async function () {
       const device = await t.fx.device();
       await t.store.devices.delete(device._id);

@@ -63,8 +63,8 @@ export function runsContract(factory: StoreFactory): void {
     it('runs again once the previous run finished, resetting instance states', async function () {
       const { account, workflow } = await t.fx.workflowWithInstances(1);
       const first = await t.store.runs.request(workflow._id, tenant(account), account._id);
-      await t.store.runs.transition(first._id, 'queued', 'running', { instance: { index: 0, state: 'waiting' } });
-      await t.store.runs.setInstanceState(first._id, 0, 'waiting', 'completed');
+      await t.store.runs.transition(first._id, 'queued', 'running', { instances: [{ index: 0, from: 'initial', to: 'waiting' }] });
+      await t.store.runs.transition(first._id, 'running', 'running', { instances: [{ index: 0, from: 'waiting', to: 'completed' }] });
       expect(at((await t.store.instances.list(workflow._id, ALL)).items, 0).state).to.equal('completed');
       await t.store.runs.transition(first._id, 'running', 'completed');
       const second = await t.store.runs.request(workflow._id, tenant(account), account._id);

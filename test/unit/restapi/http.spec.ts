@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { dictionaryEntryId } from '../../../shared/domain/dictionaries.js';
 import { BadRequestError, ConflictError, ErrorCode, TooManyRequestsError, UnauthorizedError, ValidationError } from '../../../shared/domain/errors.js';
 import { toErrorResponse } from '../../../restapi/http/errors.js';
-import { parseEmbed, toListQuery } from '../../../restapi/http/query.js';
-import { parseBody, parseInput } from '../../../restapi/http/validation.js';
+import { parseEmbed, toListQuery } from '../../../shared/services/list-query.js';
+import { parseBody, parseInput } from '../../../shared/services/validation.js';
 import { LATEST_API_VERSION, pickVersion } from '../../../restapi/http/versioning.js';
-import { instanceRep, workflowRep } from '../../../restapi/representation/documents.js';
-import { parsePosition } from '../../../restapi/routes/instances.js';
+import { instanceRep, workflowRep } from '../../../shared/representation/documents.js';
+import { parsePosition } from '../../../shared/services/instances.js';
 
 function thrown(fn: () => unknown): unknown {
   try {

@@ -31,6 +31,8 @@ export interface AttemptRecord {
   /** JSON text of the task's result, or null. */
   result: string | null;
   error: string | null;
+  /** False when the failure is one no retry can fix. */
+  retryable: boolean;
   lastSeq: number;
 }
 
@@ -46,6 +48,7 @@ const attemptSchema = new Schema<AttemptRecord>({
   exitCode: { type: Number, default: null },
   result: { type: String, default: null },
   error: { type: String, default: null },
+  retryable: { type: Boolean, default: true },
   lastSeq: counter(0, { required: true, default: 0 }),
 }, EMBEDDED_OPTIONS);
 

@@ -1,13 +1,15 @@
 /** Devices (worker boards): admin CRUD, credential rotation, and presence from the supervisor. */
+import { Types } from 'mongoose';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { Id } from '../../../domain/ids.js';
 import type { Device, DeviceCredentials, DeviceFacts } from '../../../domain/model.js';
 import type { ListQuery, Page } from '../../../domain/query.js';
 import type { DeviceState } from '../../../domain/states.js';
 import type { DevicePatch, DeviceRepository, NewDevice } from '../../port.js';
-import { deviceOut, plain } from '../convert.js';
+import { deviceOut, idOut, plain } from '../convert.js';
 import { idEquals, translateFields, translateQuery } from '../query.js';
 import type { Tx } from '../transactions.js';
+import { check } from './checks.js';
 import { HIDDEN, findOne, findPage, hasChanges, type Context } from './context.js';
 
 export class MongoDevices implements DeviceRepository {
@@ -81,6 +83,32 @@ export class MongoDevices implements DeviceRepository {
       doc.lastSeen = new Date();
       if (facts !== undefined) doc.set('facts', facts);
       return true;
+    });
+  }
+
+  async touchPresence(ids: Id[]): Promise<number> {
+    check((c) => {
+      if (!Array.isArray(ids)) c.fail('ids', 'must be an array');
+      else ids.forEach((id, i) => c.id(`ids.${i}`, id, true));
+    });
+    if (ids.length === 0) return 0;
+    // Not a user-visible change: one bulk write, no transaction, no ChangeEvent.
+    const result = await this.ctx.models.Device.updateMany({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { $set: { lastSeen: new Date() } });
+    return result.matchedCount;
+  }
+
+  expirePresence(before: Date): Promise<Id[]> {
+    return this.ctx.tx.run(async (tx: Tx) => {
+      const docs = await this.ctx.models.Device.find({
+        state: { $in: ['waiting', 'running'] }, $or: [{ lastSeen: null }, { lastSeen: { $lt: before } }],
+      }).session(tx.session);
+      for (const doc of docs) {
+        doc.state = 'disconnected';
+        doc.updated = new Date();
+        await doc.save();
+        tx.change('device', 'updated', doc._id, null, { state: doc.state, disabled: doc.disabled });
+      }
+      return docs.map((doc) => idOut(doc._id));
     });
   }
 

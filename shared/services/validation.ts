@@ -1,12 +1,17 @@
 /**
- * Turning schema failures into the API's errors: a body that breaks a rule is a 409
- * `Validation Error` with mongoose-style messages (``Path `email` is required.``), as the 2016
- * platform answered; malformed input (unknown fields, bad ids or query values) is a 400.
+ * Turning schema failures into the API's errors, for every transport: a document that breaks a
+ * rule is a 409 `Validation Error` with mongoose-style messages (``Path `email` is required.``), as
+ * the 2016 platform answered; malformed input (unknown fields, bad ids or option values) is a 400.
  */
 import type { z } from 'zod';
-import { BadRequestError, ValidationError } from '../../shared/domain/errors.js';
-import type { FieldError } from '../../shared/domain/errors.js';
-import { ruleMessage } from '../../shared/domain/rules.js';
+import { BadRequestError, ErrorCode, ValidationError } from '../domain/errors.js';
+import type { FieldError } from '../domain/errors.js';
+import { ruleMessage } from '../domain/rules.js';
+
+/** A 400 for one bad input field. */
+export function badInput(path: string, message: string, code: ErrorCode = ErrorCode.invalidInput): BadRequestError {
+  return new BadRequestError(message, code, [{ path, message }]);
+}
 
 type Issue = z.core.$ZodIssue;
 

@@ -1,6 +1,7 @@
 /**
- * Throttling of failed logins (rate-limiter-flexible), per account (the email tried) and per client
- * address. Only failures count: a client that logs in correctly is never slowed. Once a key has used
+ * Throttling of failed logins (rate-limiter-flexible) — REST's HTTP Basic and the supervisor's
+ * socket handshakes — per account (the email tried) and per client address; a failed token
+ * handshake names no account and counts against the address only. Only failures count: a client that logs in correctly is never slowed. Once a key has used
  * up its failures within the window, every attempt with it is refused with 429 until the window
  * ends, without checking the password (that is what stops guessing).
  *
@@ -8,11 +9,11 @@
  * account of their own (resetting the address) or wait for the victim's own login (resetting the
  * account). Counts simply expire with the window.
  *
- * Counts are kept in this process's memory; several REST servers behind a balancer each count their
- * own share.
+ * Counts are kept in this process's memory; several servers behind a balancer each count their own
+ * share.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { TooManyRequestsError } from '../../shared/domain/errors.js';
+import { TooManyRequestsError } from '../domain/errors.js';
 
 export interface LoginThrottleOptions {
   /** Failures allowed per email within the window. */
@@ -33,18 +34,24 @@ export class LoginThrottle {
     this.byAddress = new RateLimiterMemory({ keyPrefix: 'address', points: options.perAddress, duration });
   }
 
-  /** Throws TooManyRequestsError when the email or the address has no failures left. */
-  async check(email: string, address: string): Promise<void> {
-    const [account, client] = await Promise.all([this.byAccount.get(accountKey(email)), this.byAddress.get(address)]);
+  /** Throws TooManyRequestsError when the email (if any) or the address has no failures left. */
+  async check(email: string | null, address: string): Promise<void> {
+    const [account, client] = await Promise.all([
+      email === null ? null : this.byAccount.get(accountKey(email)),
+      this.byAddress.get(address),
+    ]);
     let waitMs = 0;
     if (account !== null && account.consumedPoints >= this.options.perAccount) waitMs = Math.max(waitMs, account.msBeforeNext);
     if (client !== null && client.consumedPoints >= this.options.perAddress) waitMs = Math.max(waitMs, client.msBeforeNext);
     if (waitMs > 0) throw new TooManyRequestsError(Math.max(1, Math.ceil(waitMs / 1000)));
   }
 
-  /** Counts a failed login against both keys. */
-  async failed(email: string, address: string): Promise<void> {
-    await Promise.all([consume(this.byAccount, accountKey(email)), consume(this.byAddress, address)]);
+  /** Counts a failed login against the email (if any) and the address. */
+  async failed(email: string | null, address: string): Promise<void> {
+    await Promise.all([
+      email === null ? undefined : consume(this.byAccount, accountKey(email)),
+      consume(this.byAddress, address),
+    ]);
   }
 }
 

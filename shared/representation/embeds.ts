@@ -3,14 +3,14 @@
  * document (one batched store read per embed), a dictionary entry, and a document's own properties.
  * What the caller may not see (by the role matrix and its scope) is populated as null.
  */
-import type { Resource } from '../../shared/domain/acl.js';
-import { authorize } from '../../shared/domain/acl.js';
-import type { DictionaryName } from '../../shared/domain/dictionaries.js';
-import { dictionaryEntry } from '../../shared/domain/dictionaries.js';
-import { ForbiddenError } from '../../shared/domain/errors.js';
-import type { Authorization } from '../../shared/domain/acl.js';
-import type { Account, Property } from '../../shared/domain/model.js';
-import { parseEmbed } from '../http/query.js';
+import type { Resource } from '../domain/acl.js';
+import { authorize } from '../domain/acl.js';
+import type { DictionaryName } from '../domain/dictionaries.js';
+import { dictionaryEntry } from '../domain/dictionaries.js';
+import { ForbiddenError } from '../domain/errors.js';
+import type { Authorization } from '../domain/acl.js';
+import type { Account, Property } from '../domain/model.js';
+import { parseEmbed } from '../services/list-query.js';
 import type { ApiDoc, Embed, EmbedContext, Pair, Representation } from './types.js';
 
 /** The caller's reach for viewing a resource, or null when the role has none. */

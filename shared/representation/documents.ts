@@ -9,17 +9,17 @@
  * - device: `stateId` plus `state`;
  * - run: attempts without their lease token (a worker's proof of holding the attempt).
  */
-import type { DictionaryName } from '../../shared/domain/dictionaries.js';
-import { dictionaryEntry, dictionaryEntryId } from '../../shared/domain/dictionaries.js';
+import type { DictionaryName } from '../domain/dictionaries.js';
+import { dictionaryEntry, dictionaryEntryId } from '../domain/dictionaries.js';
 import type {
   Account, Device, JournalEntry, Payment, Property, Run, Token, Workflow, Workty, WorktyInstance,
-} from '../../shared/domain/model.js';
-import type { FilterValue } from '../../shared/domain/query.js';
-import { ENTITY_FIELDS } from '../../shared/domain/query.js';
-import { badInput } from '../http/errors.js';
+} from '../domain/model.js';
+import type { FilterValue } from '../domain/query.js';
+import { ENTITY_FIELDS } from '../domain/query.js';
+import { badInput } from '../services/validation.js';
 import {
   accountDoc, deviceDoc, instanceDoc, journalEntryDoc, paymentDoc, runDoc, tokenDoc, workflowDoc, worktyDoc,
-} from '../schemas/documents.js';
+} from './schemas.js';
 import { dictionaryEmbed, propertiesEmbed, referenceEmbed, viewReach } from './embeds.js';
 import type { ApiField, EmbedContext, Representation } from './types.js';
 import { apiFields, pickApiFields } from './types.js';

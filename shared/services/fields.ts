@@ -1,10 +1,10 @@
 /**
- * Building blocks of the request schemas, each built from the domain's RULES so that REST validates
- * exactly what the stores enforce. Messages never repeat the value (it may be a secret).
+ * Building blocks of the request schemas, each built from the domain's RULES so that every transport
+ * validates exactly what the stores enforce. Messages never repeat the value (it may be a secret).
  */
 import { z } from 'zod';
-import { ROLE_NAMES } from '../../shared/domain/model.js';
-import { RULES } from '../../shared/domain/rules.js';
+import { ROLE_NAMES } from '../domain/model.js';
+import { RULES } from '../domain/rules.js';
 
 const ID = /^[0-9a-f]{24}$/;
 
@@ -12,7 +12,7 @@ const ID = /^[0-9a-f]{24}$/;
 export const objectId = z.string().regex(ID, { error: 'must be a 24-character lower-case hex id' })
   .meta({ description: 'A document id (24 lower-case hex characters)', example: '5f1d7f3b9c1e4a0012345678' });
 
-/** Path parameters `{id}`. */
+/** An identifier `{id}` (REST: the path parameter). */
 export const idParams = z.strictObject({ id: objectId });
 
 export const nameField = z.string().min(RULES.name.min).max(RULES.name.max);

@@ -6,8 +6,8 @@
  */
 import yauzl from 'yauzl';
 import { z } from 'zod';
-import { PayloadTooLargeError, ValidationError } from '../../shared/domain/errors.js';
-import { ruleMessage } from '../../shared/domain/rules.js';
+import { PayloadTooLargeError, ValidationError } from '../domain/errors.js';
+import { ruleMessage } from '../domain/rules.js';
 
 export const packageField = z.union([
   z.string().meta({ description: 'The zip, base64-encoded' }),

@@ -8,9 +8,9 @@
  * by the documents they name; a document the caller may not see becomes null.
  */
 import type { z } from 'zod';
-import type { Account } from '../../shared/domain/model.js';
-import type { FieldKind, FilterValue, ListedEntity } from '../../shared/domain/query.js';
-import type { Store } from '../../shared/store/port.js';
+import type { Account } from '../domain/model.js';
+import type { FieldKind, FilterValue, ListedEntity } from '../domain/query.js';
+import type { Store } from '../store/port.js';
 
 export interface ApiField {
   /** The stored field behind it. */

@@ -1,0 +1,346 @@
+/**
+ * `npm run bench:engine`: the run engine's figures on this machine, in one run, next to the targets.
+ *
+ * 1. Bare socket.io round trip: the supervisor's process emits with acknowledgement to a client in
+ *    another process (TLS, websocket), a payload the size of a dispatch. p50/p99.
+ * 2. Dispatch latency: from "instance ready" (its move to `waiting` stored) to "task started on the
+ *    board" (the dispatch received by a simulated worker in another process), one free worker, no-op
+ *    tasks, workflows of 10 instances run one after another. p50/p99.
+ * 3. Throughput: completed instances per second, 1 supervisor, 4 simulated workers (4 slots each) in
+ *    another process, no-op tasks, embedded SQLite store, 64 concurrent runs of 20 instances.
+ * 4. Supervisor memory per idle connected worker: the supervisor alone in a process; its RSS after a
+ *    full GC with 1,000 simulated workers connected and idle, minus before, divided by 1,000.
+ * 5. Worker daemon idle RSS: the real worker (`dist/worker/main.js`) connected and idle, sampled for 20 s.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:https';
+import { cpus, loadavg } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Server as IoServer } from 'socket.io';
+import { idOf } from '../shared/domain/dictionaries.js';
+import { ALL } from '../shared/domain/query.js';
+import { generateSecret, hashSecret } from '../shared/security/secrets.js';
+import { ensureSelfSignedTls, loadTls, type TlsMaterial } from '../shared/security/tls.js';
+import { openStore } from '../shared/store/index.js';
+import type { Store } from '../shared/store/port.js';
+import { createSupervisor, type Supervisor } from '../supervisor/app.js';
+import type { TransitionEvent } from '../supervisor/engine/events.js';
+import { TEST_SETTINGS } from '../test/lib/engine-harness.js';
+import { silentLogger } from '../test/lib/logger.js';
+import { makeTempDir } from '../test/lib/tmp.js';
+import { waitFor } from '../test/lib/wait.js';
+import { BenchChild } from './lib/child.js';
+
+const PRODUCTION_TIMINGS = { leaseDurationMs: 30_000, leaseRenewIntervalMs: 15_000, stallCheckIntervalMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000, presenceHeartbeatMs: 30_000 };
+
+interface Row {
+  figure: string;
+  measured: string;
+  target: string;
+  verdict: 'ok' | 'MISSED' | 'n/a';
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(3)} ms`;
+}
+
+async function devices(store: Store, count: number, prefix: string): Promise<Array<{ deviceId: string; secret: string }>> {
+  const out: Array<{ deviceId: string; secret: string }> = [];
+  for (let i = 0; i < count; i += 1) {
+    const secret = generateSecret();
+    const device = await store.devices.create({ name: `${prefix}-${i}`, secretHash: hashSecret(secret) });
+    out.push({ deviceId: device._id, secret });
+  }
+  return out;
+}
+
+/** Workflows of `size` no-op Node instances each, owned by one account. */
+async function workflows(store: Store, count: number, size: number, tag: string): Promise<Array<{ _id: string; accountId: string }>> {
+  const account = await store.accounts.create({ name: tag, email: `${tag}@bench.example`, passwordHash: '$2b$04$bench', aclRoleNames: ['regular'] });
+  const workty = await store.workties.create({
+    accountId: account._id, name: `${tag}-noop`, typeId: idOf.worktyType('inout'), categoryId: idOf.category('unit-tests'),
+    languageTypeId: idOf.languageType('nodejs'), entryPointModuleFileName: 'index.js', packageBytes: Buffer.from(`${tag} no-op`),
+  });
+  const out = [];
+  for (let w = 0; w < count; w += 1) {
+    const workflow = await store.workflows.create({ accountId: account._id, name: `${tag}-${w}` });
+    for (let i = 0; i < size; i += 1) await store.instances.add(workflow._id, ALL, { worktyId: workty._id, name: `noop ${i}` });
+    out.push(workflow);
+  }
+  return out;
+}
+
+async function bareRoundTrip(tls: TlsMaterial, fleet: BenchChild, samples: number): Promise<number[]> {
+  const server = createServer({ cert: tls.cert, key: tls.key });
+  const io = new IoServer(server, { serveClient: false });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const connected = new Promise<import('socket.io').Socket>((resolve) => io.of('/bare').once('connection', resolve));
+  await fleet.request({ cmd: 'bare', url, ca: tls.cert });
+  const socket = await connected;
+  // About the size of a dispatch message.
+  const payload = { runId: 'a'.repeat(24), instanceId: 'b'.repeat(24), attempt: 1, leaseToken: 'c'.repeat(24), name: 'noop', runtime: 'node',
+    entryPoint: 'index.js', package: { hash: 'd'.repeat(64), size: 1234 }, properties: { timeout: 1000 }, timeoutMs: 600_000, maxLogBytes: 1_048_576, checkpoint: null };
+  const times: number[] = [];
+  for (let i = 0; i < samples + 200; i += 1) {
+    const start = performance.now();
+    await socket.timeout(5000).emitWithAck('ping-bench', payload);
+    if (i >= 200) times.push(performance.now() - start);
+  }
+  await io.close();
+  return times.sort((a, b) => a - b);
+}
+
+async function dispatchLatency(store: Store, supervisor: Supervisor, fleet: BenchChild, tls: TlsMaterial, port: number): Promise<number[]> {
+  await fleet.request({ cmd: 'connect', url: `https://127.0.0.1:${port}`, ca: tls.cert, devices: await devices(store, 1, 'latency'), slots: 1, runtimes: ['node'], concurrency: 1 });
+  const ready = new Map<string, number>();
+  const onTransition = (e: TransitionEvent): void => {
+    if (e.machine === 'instance' && e.to === 'waiting' && e.instanceId !== null) ready.set(`${e.run._id}/${e.instanceId}/1`, e.at);
+  };
+  supervisor.engine.on('transition', onTransition);
+  const flows = await workflows(store, 31, 10, 'latency');
+  for (const [i, workflow] of flows.entries()) {
+    if (i === 1) ready.clear(); // the first run warms up
+    const finished = new Promise<void>((resolve) => supervisor.engine.once('finished', () => resolve()));
+    await store.runs.request(workflow._id, ALL, workflow.accountId);
+    void supervisor.tailer.poke();
+    await finished;
+  }
+  supervisor.engine.off('transition', onTransition);
+  const { receipts } = await fleet.request<{ receipts: Array<[string, number]> }>({ cmd: 'receipts' });
+  const times = receipts.flatMap(([key, at]) => (ready.has(key) ? [at - ready.get(key)!] : []));
+  return times.sort((a, b) => a - b);
+}
+
+async function throughput(store: Store, supervisor: Supervisor, fleet: BenchChild, tls: TlsMaterial, port: number): Promise<{ perSecond: number; instances: number; seconds: number; cpuMsPerInstance: number }> {
+  await fleet.request({ cmd: 'connect', url: `https://127.0.0.1:${port}`, ca: tls.cert, devices: await devices(store, 4, 'throughput'), slots: 4, runtimes: ['node'], concurrency: 4 });
+  const flows = await workflows(store, 128, 10, 'throughput');
+  let completed = 0;
+  let first = 0;
+  let last = 0;
+  const onTransition = (e: TransitionEvent): void => {
+    if (e.machine !== 'instance') return;
+    if (e.to === 'running' && first === 0) first = e.at;
+    if (e.to === 'completed') {
+      completed += 1;
+      last = e.at;
+    }
+  };
+  supervisor.engine.on('transition', onTransition);
+  let finished = 0;
+  const allDone = new Promise<void>((resolve) => supervisor.engine.on('finished', () => {
+    finished += 1;
+    if (finished === flows.length) resolve();
+  }));
+  for (const workflow of flows) await store.runs.request(workflow._id, ALL, workflow.accountId);
+  const cpu = process.cpuUsage();
+  void supervisor.tailer.poke();
+  await allDone;
+  const used = process.cpuUsage(cpu);
+  supervisor.engine.off('transition', onTransition);
+  const seconds = (last - first) / 1000;
+  return { perSecond: completed / seconds, instances: completed, seconds, cpuMsPerInstance: (used.user + used.system) / 1000 / completed };
+}
+
+interface MemoryFigure {
+  rssPerConnection: number;
+  heapPerConnection: number;
+  rssBefore: number;
+  rssAfter: number;
+}
+
+/**
+ * RSS and heap per idle connection of a server process after a full GC: the supervisor with `count`
+ * simulated workers (hello done), or (`bare`) a bare socket.io-over-TLS server with `count` plain clients.
+ */
+async function memoryPerConnection(count: number, bare: boolean): Promise<MemoryFigure> {
+  const dir = makeTempDir('bench-memory');
+  try {
+    await ensureSelfSignedTls({ dataDir: dir.path });
+    const tls = loadTls({ dataDir: dir.path });
+    const store = await openStore({ dataDir: dir.path }, silentLogger());
+    const fleetDevices = bare ? [] : await devices(store, count, 'idle');
+    await store.close();
+    const server = new BenchChild('./supervisor-child.js', ['--expose-gc']);
+    const fleet = new BenchChild('./fleet.js');
+    try {
+      const { port } = await server.request<{ port: number }>({ cmd: 'start', dataDir: dir.path, bare });
+      const before = (await server.request<{ usage: NodeJS.MemoryUsage }>({ cmd: 'memory' })).usage;
+      const url = `https://127.0.0.1:${port}`;
+      if (bare) await fleet.request({ cmd: 'bare', url, ca: tls.cert, count });
+      else await fleet.request({ cmd: 'connect', url, ca: tls.cert, devices: fleetDevices, slots: 1, runtimes: ['node'], concurrency: 50 });
+      await waitFor(async () => (await server.request<{ workers: number }>({ cmd: 'stats' })).workers === count, { timeoutMs: 120_000, intervalMs: 200, what: `${count} connections` });
+      // Let the presence writes and the first ping round settle.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const after = (await server.request<{ usage: NodeJS.MemoryUsage }>({ cmd: 'memory' })).usage;
+      return {
+        rssPerConnection: (after.rss - before.rss) / count,
+        heapPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / count,
+        rssBefore: before.rss, rssAfter: after.rss,
+      };
+    } finally {
+      await fleet.stop();
+      await server.stop();
+    }
+  } finally {
+    dir.remove();
+  }
+}
+
+/** VmRSS of a process, in bytes. */
+function rssOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+}
+
+/**
+ * The real worker daemon (plain `node dist/worker/main.js`) connected and idle: its RSS sampled each
+ * second for `seconds` after the hello; the median of the second half (steady), and the first sample.
+ * Null when the worker is not built.
+ */
+async function workerIdleRss(store: Store, supervisor: Supervisor, port: number, certPath: string, seconds: number): Promise<{ first: number; steady: number } | null> {
+  const script = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+  if (!existsSync(script)) return null;
+  const [device] = await devices(store, 1, 'daemon');
+  const dir = makeTempDir('bench-worker');
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', script], {
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME, WORKTY_SUPERVISOR_URL: `https://127.0.0.1:${port}`, WORKTY_SUPERVISOR_CA: certPath,
+      WORKTY_DEVICE_ID: device!.deviceId, WORKTY_DEVICE_SECRET: device!.secret, WORKTY_WORKER_DIR: dir.path, WORKTY_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitFor(() => supervisor.registry.get(device!.deviceId)?.ready === true, { timeoutMs: 30_000, what: 'the worker daemon to connect' });
+    const samples: number[] = [];
+    for (let i = 0; i < seconds; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      samples.push(rssOf(child.pid!));
+    }
+    const steady = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
+    return { first: samples[0]!, steady: steady[Math.floor(steady.length / 2)]! };
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    dir.remove();
+  }
+}
+
+/** `--only bare,latency,throughput,daemon,memory` runs a subset (while tuning one figure). */
+function phases(): Set<string> {
+  const all = ['bare', 'latency', 'throughput', 'daemon', 'memory'];
+  const at = process.argv.indexOf('--only');
+  return new Set(at < 0 ? all : (process.argv[at + 1] ?? '').split(',').filter((p) => all.includes(p)));
+}
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function latencyRows(store: Store, supervisor: Supervisor, tls: TlsMaterial, port: number): Promise<Row[]> {
+  process.stdout.write('bare socket.io round trip…\n');
+  const bareFleet = new BenchChild('./fleet.js');
+  const bare = await bareRoundTrip(tls, bareFleet, 2000);
+  await bareFleet.stop();
+  const bareP50 = percentile(bare, 50);
+  process.stdout.write('dispatch latency…\n');
+  const latencyFleet = new BenchChild('./fleet.js');
+  const latency = await dispatchLatency(store, supervisor, latencyFleet, tls, port);
+  await latencyFleet.stop();
+  const latencyP50 = percentile(latency, 50);
+  return [
+    { figure: `bare socket.io emit+ack round trip (n=${bare.length})`, measured: `p50 ${ms(bareP50)} · p99 ${ms(percentile(bare, 99))}`, target: '(reference)', verdict: 'n/a' },
+    {
+      figure: `dispatch latency, instance ready → started on the board (n=${latency.length})`,
+      measured: `p50 ${ms(latencyP50)} · p99 ${ms(percentile(latency, 99))} (p50 = ${(latencyP50 / bareP50).toFixed(1)} × bare)`,
+      target: `p50 ≤ 5 × bare = ${ms(5 * bareP50)}`, verdict: latencyP50 <= 5 * bareP50 ? 'ok' : 'MISSED',
+    },
+  ];
+}
+
+async function throughputRows(store: Store, supervisor: Supervisor, tls: TlsMaterial, port: number): Promise<Row[]> {
+  process.stdout.write('throughput…\n');
+  const fleet = new BenchChild('./fleet.js');
+  const rate = await throughput(store, supervisor, fleet, tls, port);
+  await fleet.stop();
+  return [
+    {
+      figure: `completed instances/s, 1 supervisor + 4 workers × 4 slots, no-op, SQLite (${rate.instances} in ${rate.seconds.toFixed(2)} s)`,
+      measured: `${rate.perSecond.toFixed(0)} /s`, target: '≥ 500 /s', verdict: rate.perSecond >= 500 ? 'ok' : 'MISSED',
+    },
+    {
+      figure: '  supervisor CPU per completed instance (what one dedicated core would allow)',
+      measured: `${rate.cpuMsPerInstance.toFixed(2)} ms (${(1000 / rate.cpuMsPerInstance).toFixed(0)} /s)`, target: '(diagnostic)', verdict: 'n/a',
+    },
+  ];
+}
+
+async function daemonRows(store: Store, supervisor: Supervisor, tls: TlsMaterial, port: number): Promise<Row[]> {
+  process.stdout.write('worker daemon idle RSS…\n');
+  const daemon = await workerIdleRss(store, supervisor, port, tls.certPath, 20);
+  if (daemon === null) {
+    return [{ figure: 'worker daemon idle RSS', measured: 'not measured: dist/worker/main.js is not built on this branch', target: '≤ 60 MB', verdict: 'n/a' }];
+  }
+  return [{
+    figure: 'worker daemon idle RSS (connected, idle; steady = median of seconds 10-20)',
+    measured: `${mb(daemon.steady)} steady (${mb(daemon.first)} after 1 s)`, target: '≤ 60 MB', verdict: daemon.steady <= 60 * 1024 * 1024 ? 'ok' : 'MISSED',
+  }];
+}
+
+async function memoryRows(): Promise<Row[]> {
+  process.stdout.write('supervisor memory with 1,000 idle workers…\n');
+  const reference = await memoryPerConnection(1000, true);
+  const memory = await memoryPerConnection(1000, false);
+  return [
+    {
+      figure: 'bare socket.io over TLS, per idle connection (1,000 plain clients)',
+      measured: `${kb(reference.rssPerConnection)} RSS · ${kb(reference.heapPerConnection)} heap+external`, target: '(reference)', verdict: 'n/a',
+    },
+    {
+      figure: `supervisor memory per idle connected worker (1,000 simulated; RSS ${mb(memory.rssBefore)} → ${mb(memory.rssAfter)})`,
+      measured: `${kb(memory.rssPerConnection)} RSS · ${kb(memory.heapPerConnection)} heap+external`,
+      target: '≤ 50 KB', verdict: memory.rssPerConnection <= 50 * 1024 ? 'ok' : 'MISSED',
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const only = phases();
+  const rows: Row[] = [];
+  const dir = makeTempDir('bench-engine');
+  await ensureSelfSignedTls({ dataDir: dir.path });
+  const tls = loadTls({ dataDir: dir.path });
+  const logger = silentLogger();
+  const store = await openStore({ dataDir: dir.path }, logger);
+  const supervisor = createSupervisor({ config: { ...TEST_SETTINGS, ...PRODUCTION_TIMINGS }, store, tls, logger });
+  const { port } = await supervisor.listen();
+  try {
+    if (only.has('bare') || only.has('latency')) rows.push(...(await latencyRows(store, supervisor, tls, port)));
+    if (only.has('throughput')) rows.push(...(await throughputRows(store, supervisor, tls, port)));
+    if (only.has('daemon')) rows.push(...(await daemonRows(store, supervisor, tls, port)));
+  } finally {
+    await supervisor.close();
+    await store.close();
+    dir.remove();
+  }
+  // The supervisor alone in its own process, so that nothing else of this one is counted.
+  if (only.has('memory')) rows.push(...(await memoryRows()));
+
+  const header = ['figure', 'measured', 'target', 'verdict'];
+  const cells = rows.map((r) => [r.figure, r.measured, r.target, r.verdict]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (values: string[]): string => `| ${values.map((value, i) => value.padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(`\nWorkty engine benchmark — Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
+  process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const row of cells) process.stdout.write(`${line(row)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
+  process.exitCode = 1;
+});

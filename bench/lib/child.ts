@@ -1,0 +1,54 @@
+/** A benchmark helper process driven by request/answer messages over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export class BenchChild {
+  private readonly child: ChildProcess;
+  private exited = false;
+
+  constructor(script: string, execArgv: string[] = [], env: NodeJS.ProcessEnv = process.env) {
+    this.child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
+      execArgv: ['--disable-warning=DEP0111', ...execArgv], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.once('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Sends a command and resolves with the answer of the same type. */
+  request<T extends object>(command: { cmd: string } & Record<string, unknown>, timeoutMs = 600_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${command.cmd} within ${timeoutMs} ms`)), timeoutMs);
+      const onMessage = (message: { type?: string; message?: string }): void => {
+        if (message.type === 'error') {
+          clearTimeout(timer);
+          this.child.off('message', onMessage);
+          reject(new Error(message.message));
+        } else if (message.type === command.cmd) {
+          clearTimeout(timer);
+          this.child.off('message', onMessage);
+          resolve(message as T);
+        }
+      };
+      this.child.on('message', onMessage);
+      this.child.send(command);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    try {
+      await this.request({ cmd: 'stop' }, 30_000);
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
