@@ -3,7 +3,8 @@
  * loss or shutdown, and says what it holds for hellos and lease renewals.
  *
  * INVARIANTS
- * - At most `slots` attempts at once (an attempt holds its slot until its folder is removed).
+ * - At most `slots` attempts run at once; an attempt frees its slot when its task has ended and its
+ *   finished report is in the outbox, before its folder is removed (protocol v1 "Slots").
  * - An attempt is held from its acceptance until its finished report is acknowledged: while it runs
  *   (this class) and then as an outbox row.
  */
@@ -41,7 +42,9 @@ export class AttemptManager extends EventEmitter<{ settled: [Attempt] }> {
     if (!this.deps.runtimes.has(dispatch.runtime)) {
       return { accepted: false, reason: 'unknown-runtime', message: `this board has no runtime "${dispatch.runtime}" (it has ${[...this.deps.runtimes.keys()].join(', ')})` };
     }
-    if (this.running.size >= this.options.slots) {
+    // A slot is free once its task ended (protocol v1 "Slots"), even while its folder is being removed.
+    const busy = [...this.running.values()].filter((a) => a.phase !== 'cleaning').length;
+    if (busy >= this.options.slots) {
       return { accepted: false, reason: 'no-slot', message: `all ${this.options.slots} slots are busy` };
     }
     const attempt = new Attempt(dispatch, this.deps);

@@ -97,6 +97,24 @@ describe('worker daemon: attempts end to end (fake supervisor)', function () {
     expect(await h.supervisor.dispatch(malformed)).to.deep.include({ accepted: false, reason: 'invalid' });
   });
 
+  it('frees a slot as soon as the task ended, before its folder is removed', async () => {
+    await h.close();
+    h = await WorkerHarness.start({ env: { WORKTY_WORKER_SLOTS: '1' } });
+    // Thousands of files make the folder slow to remove.
+    const first = await h.run({ 'index.js': 'const fs = require("fs"); for (let i = 0; i < 5000; i++) fs.writeFileSync("f" + i, "x");' }, { runtime: 'node', entryPoint: 'index.js' });
+    const second = makeDispatch({ package: await h.addPackage({ 'run.sh': 'echo second\n' }), runtime: 'sh', entryPoint: 'run.sh' });
+    const answer = await new Promise<unknown>((resolve) => {
+      const onReports = (entries: Array<{ report: { type: string; key: { runId: string } } }>) => {
+        if (!entries.some((e) => e.report.type === 'finished' && e.report.key.runId === first.runId)) return;
+        h.supervisor.off('reports', onReports);
+        resolve(h.supervisor.dispatch(second));
+      };
+      h.supervisor.on('reports', onReports);
+    });
+    expect(answer).to.deep.equal({ accepted: true });
+    expect((await h.finished(second)).outcome).to.equal('completed');
+  });
+
   it('kills an attempt the supervisor cancels and reports it stopped', async () => {
     const dispatch = await h.run({ 'run.sh': 'echo begin\nsleep 30\n' }, { runtime: 'sh', entryPoint: 'run.sh' });
     await waitFor(() => h.supervisor.logOf(dispatch).includes('begin'), { what: 'the task to begin' });
