@@ -54,6 +54,7 @@ async function idleRss(nodeFlags: string[]): Promise<string[]> {
     WORKTY_WORKER_ACK_TIMEOUT: '',
     WORKTY_WORKER_KILL_GRACE: '',
     WORKTY_WORKER_SHUTDOWN_GRACE: '',
+    WORKTY_WORKER_READY_WAIT: '',
   }), [], nodeFlags);
   try {
     await daemon.ready;

@@ -29,5 +29,6 @@ export const workerSettings = {
   reconnectMinMs: s.duration('WORKTY_WORKER_RECONNECT_MIN', '1s', 10, 600_000, 'First delay before reconnecting; doubles on each failure (with jitter)'),
   reconnectMaxMs: s.duration('WORKTY_WORKER_RECONNECT_MAX', '30s', 10, 3_600_000, 'Longest delay between reconnection attempts'),
   refusedBackoffMs: s.duration('WORKTY_WORKER_REFUSED_BACKOFF', '2m', 10, 86_400_000, 'Wait after a refusal for bad credentials, a disabled device or an unsupported protocol version (at least what the supervisor asks)'),
+  readyWaitMs: s.duration('WORKTY_WORKER_READY_WAIT', '15s', 0, 600_000, 'At start, how long the worker waits for its first session before telling a launcher it is up (it keeps trying after that)'),
   shutdownGraceMs: s.duration('WORKTY_WORKER_SHUTDOWN_GRACE', '10s', 0, 3_600_000, 'On SIGTERM, how long running attempts may finish before they are killed and handed back (give the service manager at least this + the kill grace + 5 s)'),
 };

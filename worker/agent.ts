@@ -64,6 +64,23 @@ export class WorkerAgent extends EventEmitter<{ closing: []; closed: [] }> {
     this.parts.link.start();
   }
 
+  /** Resolves true once a session is up (now or later), false after `timeoutMs` without one. */
+  connected(timeoutMs: number): Promise<boolean> {
+    const { link } = this.parts;
+    if (link.session !== null) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const onSession = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        link.off('session', onSession);
+        resolve(false);
+      }, timeoutMs);
+      link.once('session', onSession);
+    });
+  }
+
   /** Attaches the supervisor → worker handlers to a new socket (called by the link). */
   bind(socket: WorkerSocket): void {
     socket.on('dispatch', (dispatch, ack) => {

@@ -63,7 +63,11 @@ try {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   agent.start();
-  // The launcher waits for this; the worker keeps dialling the supervisor on its own.
+  // The launcher waits for this. Connected first when possible (so that the board's runtimes are known
+  // before anyone runs a workflow), but never held up by a supervisor that is away: it keeps dialling.
+  if (!(await agent.connected(settings.readyWaitMs))) {
+    logger.warn({ waitedMs: settings.readyWaitMs }, 'not connected to the supervisor yet; still trying');
+  }
   process.send?.({ type: 'ready', role: 'worker' });
 } catch (error) {
   if (error instanceof WorkerSetupError) {

@@ -20,6 +20,7 @@ export function testWorkerEnv(supervisor: FakeSupervisor | null, workerDir: stri
     WORKTY_WORKER_ACK_TIMEOUT: '3s',
     WORKTY_WORKER_KILL_GRACE: '500ms',
     WORKTY_WORKER_SHUTDOWN_GRACE: '10s',
+    WORKTY_WORKER_READY_WAIT: '1s',
     ...(supervisor === null ? {} : {
       WORKTY_SUPERVISOR_URL: supervisor.url,
       WORKTY_SUPERVISOR_CA: supervisor.tls.certPath,
