@@ -105,14 +105,19 @@ export class ConfigError extends Error {
 export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Path of a JSON file whose keys are the settings' names (camelCase) or their variables. */
-  file?: string;
+  file?: string | undefined;
+  /**
+   * Specs of the other roles: one file may configure every role (the launcher hands its file to each,
+   * a compose file mounts one), so a key another role knows is not an error here, only ignored.
+   */
+  otherRoles?: readonly SettingsSpec[];
 }
 
 /** Reads and validates a whole spec; throws ConfigError listing every invalid key. */
 export function loadConfig<S extends SettingsSpec>(spec: S, sources: ConfigSources = {}): ConfigOf<S> {
   const env = sources.env ?? process.env;
   const problems: string[] = [];
-  const fromFile = sources.file === undefined ? {} : readConfigFile(sources.file, spec, problems);
+  const fromFile = sources.file === undefined ? {} : readConfigFile(sources.file, spec, sources.otherRoles ?? [], problems);
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
     const envValue = env[s.env];
@@ -129,7 +134,7 @@ export function loadConfig<S extends SettingsSpec>(spec: S, sources: ConfigSourc
   return out as ConfigOf<S>;
 }
 
-function readConfigFile(path: string, spec: SettingsSpec, problems: string[]): Record<string, Raw> {
+function readConfigFile(path: string, spec: SettingsSpec, otherRoles: readonly SettingsSpec[], problems: string[]): Record<string, Raw> {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
@@ -142,11 +147,12 @@ function readConfigFile(path: string, spec: SettingsSpec, problems: string[]): R
     return {};
   }
   const byEnv = new Map(Object.entries(spec).map(([name, s]) => [s.env, name]));
+  const elsewhere = new Set(otherRoles.flatMap((other) => Object.entries(other).flatMap(([name, s]) => [name, s.env])));
   const values: Record<string, Raw> = {};
   for (const [key, value] of Object.entries(data)) {
     const name = key in spec ? key : byEnv.get(key);
     if (name === undefined) {
-      problems.push(`--config ${path}: unknown setting "${key}"`);
+      if (!elsewhere.has(key)) problems.push(`--config ${path}: unknown setting "${key}"`);
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       values[name] = value;
     } else {

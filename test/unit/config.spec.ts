@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configurationDoc, withReadmeConfig } from '../../config/docs.js';
 import { projectRoot } from '../../shared/paths.js';
-import { ConfigError, loadConfig, restapiSettings, serverSettings, settingsTable, workerSettings } from '../../config/index.js';
+import { ConfigError, loadConfig, restapiSettings, serverSettings, settingsTable, supervisorSettings, workerSettings } from '../../config/index.js';
 
 describe('configuration', () => {
   it('gives the documented defaults when nothing is set', () => {
@@ -59,6 +59,15 @@ describe('configuration', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ nope');
     expect(() => loadConfig(restapiSettings, { env: {}, file: broken })).to.throw(ConfigError, `--config ${broken}`);
+  });
+
+  it('accepts in a file the settings of other roles, so one file can serve them all', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workty-config-'));
+    const file = join(dir, 'all.json');
+    writeFileSync(file, JSON.stringify({ restPort: 8443, supervisorPort: 8444, localWorker: false, WORKTY_DEVICE_ID: 'x' }));
+    expect(loadConfig(restapiSettings, { env: {}, file }).restPort).to.equal(8443);
+    expect(loadConfig(supervisorSettings, { env: {}, file }).supervisorPort).to.equal(8444);
+    expect(loadConfig(workerSettings, { env: {}, file }).deviceId).to.equal('x');
   });
 
   it('reads durations in words or milliseconds and bounds them', () => {
