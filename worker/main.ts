@@ -1,8 +1,6 @@
 /** Entry point of the worker daemon: configuration, signals and the top-level catch only (see app.ts). */
 import { Command } from 'commander';
-// Only the worker's settings: a board does not load the servers' schemas.
-import { ConfigError, loadConfig } from '../config/schema.js';
-import { workerSettings } from '../config/worker.js';
+import { ConfigError, loadConfig, workerSettings } from '../config/index.js';
 import { createLogger } from '../shared/log.js';
 import { createWorkerApp, WorkerSetupError } from './app.js';
 
