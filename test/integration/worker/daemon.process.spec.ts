@@ -123,6 +123,19 @@ describe('worker daemon as a process: start, signals, crash recovery', function 
     expect(daemon.output()).not.to.contain('some-device-secret');
   });
 
+  it('reads --config FILE, which may hold other roles\' settings too', async () => {
+    const file = join(dir.path, 'workty.json');
+    writeFileSync(file, JSON.stringify({ restPort: 9443, WORKTY_WORKER_SLOTS: 3 }));
+    const env = testWorkerEnv(supervisor, join(dir.path, 'worker'), { WORKTY_LOG_LEVEL: 'warn', WORKTY_WORKER_SLOTS: '' });
+    const daemon = startDaemon(env, ['--config', file]);
+    daemons.push(daemon);
+    await daemon.ready;
+    await waitFor(() => supervisor.connected, { what: 'the hello' });
+    expect(supervisor.facts?.slots).to.equal(3);
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).to.equal(0);
+  });
+
   it('refuses to share its folder with a running worker (exit 2)', async () => {
     const first = start();
     await first.ready;
