@@ -61,15 +61,19 @@ export class Launcher {
         },
       });
     }
-    const ready = specs.map((spec) => {
-      const role = new RoleProcess(spec, this.logger);
-      this.roles.push(role);
-      const once = new Promise<ReadyMessage>((resolve) => role.once('ready', resolve));
-      role.start();
-      return once;
-    });
-    const messages = await Promise.all(ready);
+    // The supervisor first: the worker then connects at once instead of logging failed dials.
+    const [supervisorSpec, ...others] = specs;
+    const supervisorReady = await this.startRole(supervisorSpec!);
+    const messages = [supervisorReady, ...(await Promise.all(others.map((spec) => this.startRole(spec))))];
     this.printBanner(messages);
+  }
+
+  private startRole(spec: RoleSpec): Promise<ReadyMessage> {
+    const role = new RoleProcess(spec, this.logger);
+    this.roles.push(role);
+    const ready = new Promise<ReadyMessage>((resolve) => role.once('ready', resolve));
+    role.start();
+    return ready;
   }
 
   /** Idempotent; stops every role (SIGTERM, then SIGKILL after a grace period). */
