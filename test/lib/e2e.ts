@@ -1,5 +1,4 @@
 /** End-to-end rig: the in-process supervisor of EngineHarness plus real worker daemon processes. */
-import { existsSync } from 'node:fs';
 import type { Attempt, RunInstance } from '../../shared/domain/model.js';
 import { roleScript } from './process.js';
 import { EngineHarness, type DeviceCredential } from './engine-harness.js';
@@ -62,12 +61,3 @@ export function counted(instance: RunInstance): Attempt[] {
   return instance.attempts.filter((a) => a.status !== 'released');
 }
 
-/**
- * Skips the suite, saying why, when the worker daemon is not built (its branch not merged yet): the
- * end-to-end specs need the real `dist/worker/main.js`.
- */
-export function requireWorkerDaemon(context: Mocha.Context): void {
-  if (existsSync(roleScript('worker'))) return;
-  process.stdout.write('    (skipped: the worker daemon, dist/worker/main.js, is not built in this checkout)\n');
-  context.skip();
-}

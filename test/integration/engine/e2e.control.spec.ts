@@ -11,7 +11,7 @@ import { ALL } from '../../../shared/domain/query.js';
 import { generateSecret, hashSecret } from '../../../shared/security/secrets.js';
 import { loadTls } from '../../../shared/security/tls.js';
 import { openStore } from '../../../shared/store/index.js';
-import { E2eRig, alive, counted, requireWorkerDaemon } from '../../lib/e2e.js';
+import { E2eRig, alive, counted } from '../../lib/e2e.js';
 import { silentLogger } from '../../lib/logger.js';
 import { SupervisorProcess, freePort } from '../../lib/supervisor-process.js';
 import { TcpProxy } from '../../lib/tcp-proxy.js';
@@ -34,9 +34,6 @@ setInterval(() => {}, 1000);
 describe('end to end: control and failures with real workers', function () {
   this.timeout(60_000);
   let rig: E2eRig;
-  before(function () {
-    requireWorkerDaemon(this);
-  });
   afterEach(async () => {
     await rig.close();
   });
@@ -177,9 +174,6 @@ const wait = setInterval(() => {
 
 describe('end to end: supervisor killed with SIGKILL mid-run, real worker', function () {
   this.timeout(90_000);
-  before(function () {
-    requireWorkerDaemon(this);
-  });
 
   it('restarts, and the run completes: nothing lost, nothing recorded twice', async () => {
     const dir = makeTempDir('e2e-sigkill');

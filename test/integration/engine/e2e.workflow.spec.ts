@@ -7,16 +7,13 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL } from '../../../shared/domain/query.js';
 import type { TransitionEvent } from '../../../supervisor/engine/events.js';
-import { E2eRig, counted, requireWorkerDaemon } from '../../lib/e2e.js';
+import { E2eRig, counted } from '../../lib/e2e.js';
 import { escapingPackage, inflatingPackage, nodeTask, samplePackage } from '../../lib/test-packages.js';
 import { makeTempDir } from '../../lib/tmp.js';
 
 describe('end to end: workflows on real workers', function () {
   this.timeout(60_000);
   let rig: E2eRig;
-  before(function () {
-    requireWorkerDaemon(this);
-  });
   beforeEach(async () => {
     rig = await E2eRig.start();
   });

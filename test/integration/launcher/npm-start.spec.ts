@@ -12,7 +12,6 @@ import { bash, readmeShellBlocks } from '../../lib/readme.js';
 import { freePort } from '../../lib/supervisor-process.js';
 import { makeTempDir, type TempDir } from '../../lib/tmp.js';
 import { waitFor } from '../../lib/wait.js';
-import { requireWorkerDaemon } from '../../lib/e2e.js';
 
 /** Appended to the walkthrough: wait (bounded) for the run it started, then print what it became. */
 const AWAIT_RUN = `
@@ -31,9 +30,6 @@ describe('npm start end to end', function () {
   let launcher: ChildProcess | null = null;
   let output = '';
   let restPort = 0;
-  before(function () {
-    requireWorkerDaemon(this);
-  });
 
   before(async () => {
     root = makeTempDir('npm-start');
