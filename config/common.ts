@@ -28,12 +28,13 @@ const MIB = 1024 * 1024;
 
 /**
  * Settings of the client API, served by the REST API and by the supervisor's client sockets alike:
- * the same package limit, and the same failed-login throttle (each process counts its own share).
+ * the same package limit, token lifetime, and failed-login throttle (each process counts its own share).
  */
 export const clientApiSettings = {
   packageLimit: s.integer('WORKTY_PACKAGE_LIMIT', 10 * MIB, 1024, 512 * MIB, 'Largest workty package (zip) in bytes (413 above)'),
   loginFailuresPerAccount: s.integer('WORKTY_LOGIN_FAILURES_PER_ACCOUNT', 10, 1, 100_000, 'Failed logins for one email within the window before further attempts get 429'),
   loginFailuresPerAddress: s.integer('WORKTY_LOGIN_FAILURES_PER_ADDRESS', 100, 1, 1_000_000, 'Failed logins from one client address within the window before further attempts get 429'),
+  tokenTtlMs: s.duration('WORKTY_TOKEN_TTL', '24h', 60_000, 30 * 24 * 3_600_000, 'Lifetime of a socket token (POST /tokens, or a client socket\'s sv.account.add.token); a request may ask for a shorter one'),
   loginFailureWindowMs: s.duration('WORKTY_LOGIN_FAILURE_WINDOW', '15m', 1000, 24 * 3_600_000, 'Window counting failed logins; a throttled email or address waits until it ends'),
 };
 

@@ -12,7 +12,7 @@ export const restapiSettings = {
   supervisorProbeTimeoutMs: s.duration('WORKTY_SUPERVISOR_PROBE_TIMEOUT', '2s', 100, 60_000, 'Health report: how long to wait for the supervisor before calling it unreachable'),
   restBodyLimit: s.integer('WORKTY_REST_BODY_LIMIT', MIB, 1024, 64 * MIB, 'Largest JSON request body in bytes (413 above); package uploads have their own limit'),
   packageLimit: clientApiSettings.packageLimit,
-  tokenTtlMs: s.duration('WORKTY_TOKEN_TTL', '24h', 60_000, 30 * 24 * 3_600_000, 'Lifetime of a socket token from POST /tokens; a request may ask for a shorter one'),
+  tokenTtlMs: clientApiSettings.tokenTtlMs,
   loginFailuresPerAccount: clientApiSettings.loginFailuresPerAccount,
   loginFailuresPerAddress: clientApiSettings.loginFailuresPerAddress,
   loginFailureWindowMs: clientApiSettings.loginFailureWindowMs,

@@ -40,7 +40,7 @@ export type SupervisorSettings = Pick<SupervisorConfig,
   | 'reconnectGraceMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'dispatchAckTimeoutMs' | 'retryMaxAttempts'
   | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'
   | 'presenceHeartbeatMs' | 'bcryptCost' | 'credentialCacheTtlMs' | 'packageLimit' | 'loginFailuresPerAccount'
-  | 'loginFailuresPerAddress' | 'loginFailureWindowMs'>;
+  | 'loginFailuresPerAddress' | 'loginFailureWindowMs' | 'tokenTtlMs'>;
 
 export interface SupervisorDeps {
   config: SupervisorSettings;

@@ -46,6 +46,7 @@ export const TEST_SETTINGS: SupervisorSettings = {
   loginFailuresPerAccount: 10,
   loginFailuresPerAddress: 100,
   loginFailureWindowMs: 60_000,
+  tokenTtlMs: 3_600_000,
 };
 
 /** One instance of a test workflow. */
