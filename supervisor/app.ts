@@ -19,7 +19,7 @@ import { PasswordLogin } from '../shared/security/login.js';
 import { CredentialVerifier, PasswordHasher } from '../shared/security/passwords.js';
 import { LoginThrottle } from '../shared/security/throttle.js';
 import type { TlsMaterial } from '../shared/security/tls.js';
-import { createServices } from '../shared/services/index.js';
+import { createServices, tokenUseCases } from '../shared/services/index.js';
 import type { Store } from '../shared/store/port.js';
 import { ChangeFeedTailer } from './change-feed.js';
 import { attachClientApi, type ClientAdapter, type ClientApi } from './clients/index.js';
@@ -141,9 +141,10 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
     }),
     logger: logger.child({ component: 'clients' }),
   });
+  const serviceDeps = { store, hasher, limits: { packageLimit: config.packageLimit } };
   const clients = attachClientApi(io, {
     store, tailer, login, logger,
-    services: createServices({ store, hasher, limits: { packageLimit: config.packageLimit } }),
+    services: { ...createServices(serviceDeps), tokens: tokenUseCases(serviceDeps, { tokenTtlMs: config.tokenTtlMs }) },
     sharedAdapter: adapter?.shared ?? false,
     closing: () => closing !== null,
   });

@@ -18,7 +18,7 @@ export function allRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[] {
   const serviceDeps = { store: deps.store, hasher: deps.hasher, limits: { packageLimit: deps.config.packageLimit } };
   const services: RouteServices = { ...createServices(serviceDeps), tokens: tokenUseCases(serviceDeps, { tokenTtlMs: deps.config.tokenTtlMs }) };
   return [
-    ...metaRoutes(deps, openapi),
+    ...metaRoutes(deps, services, openapi),
     ...accountRoutes(services),
     ...workflowRoutes(services),
     ...instanceRoutes(services),

@@ -1,17 +1,12 @@
 /** Routes about the API itself: health (no auth), its OpenAPI description (no auth), dictionaries. */
 import { z } from 'zod';
-import { DICTIONARY_NAMES } from '../../shared/domain/dictionaries.js';
-import type { DictionaryName } from '../../shared/domain/dictionaries.js';
-import { NotFoundError } from '../../shared/domain/errors.js';
 import { EMPTY_QUERY } from '../../shared/services/list-query.js';
-import { route } from '../http/route.js';
+import { route, serve } from '../http/route.js';
 import type { AnyRoute } from '../http/route.js';
 import { dictionaryEntryDoc } from '../../shared/representation/schemas.js';
 import { healthDoc } from '../schemas/documents.js';
-import type { RouteDeps } from './support.js';
+import type { RouteDeps, RouteServices } from './support.js';
 import { AUTH_ERRORS } from './support.js';
-
-const BY_LOWER_NAME = new Map<string, DictionaryName>(DICTIONARY_NAMES.map((name) => [name.toLowerCase(), name]));
 
 /** Resolves within `ms`, else rejects: a hung store must not hang the health report. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -22,7 +17,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function metaRoutes({ store, probe, config }: RouteDeps, openapi: () => unknown): AnyRoute[] {
+export function metaRoutes({ store, probe, config }: RouteDeps, { dictionaries }: RouteServices, openapi: () => unknown): AnyRoute[] {
   return [
     route({
       method: 'GET', path: '/health', name: 'health', tag: 'meta', public: true,
@@ -56,30 +51,19 @@ export function metaRoutes({ store, probe, config }: RouteDeps, openapi: () => u
         return { status: 200, body: openapi() };
       },
     }),
-    route({
+    serve(dictionaries.names, {
       method: 'GET', path: '/dictionaries', name: 'listDictionaries', tag: 'dictionaries',
       summary: 'The names of the dictionaries',
-      permission: ['dictionaries', 'view'],
-      query: EMPTY_QUERY,
       responses: { 200: { description: 'Dictionary names', schema: z.array(z.string()) } },
       errors: AUTH_ERRORS,
-      async handle() {
-        return { status: 200, body: [...DICTIONARY_NAMES] };
-      },
+      reply: (names) => ({ status: 200, body: names }),
     }),
-    route({
+    serve(dictionaries.get, {
       method: 'GET', path: '/dictionaries/:name', name: 'getDictionary', tag: 'dictionaries',
       summary: 'The entries of a dictionary: worktyTypes, worktyCategories, languageTypes, validationStates, instanceStates, deviceStates, runStatuses, roles',
-      permission: ['dictionaries', 'view'],
-      params: z.strictObject({ name: z.string().max(100) }),
-      query: EMPTY_QUERY,
       responses: { 200: { description: 'The entries', schema: z.array(dictionaryEntryDoc) } },
       errors: [...AUTH_ERRORS, 404],
-      async handle(ctx) {
-        const name = BY_LOWER_NAME.get(ctx.params.name.toLowerCase());
-        if (name === undefined) throw new NotFoundError('Dictionary', ctx.params.name);
-        return { status: 200, body: await store.dictionaries.list(name) };
-      },
+      reply: (entries) => ({ status: 200, body: entries }),
     }),
   ];
 }

@@ -14,8 +14,8 @@
 import type { z } from 'zod';
 import type { FieldError } from '../domain/errors.js';
 import type {
-  accountDoc, deviceDoc, deviceWithSecretDoc, instanceDoc, journalEntryDoc, logChunkDoc, paymentDoc, propertyDoc, runDoc,
-  workflowDoc, worktyDoc,
+  accountDoc, deviceDoc, deviceWithSecretDoc, dictionaryEntryDoc, instanceDoc, journalEntryDoc, logChunkDoc, paymentDoc, propertyDoc,
+  runDoc, tokenDoc, tokenWithSecretDoc, workflowDoc, worktyDoc,
 } from '../representation/schemas.js';
 import type { accountUpdate, newAccount } from '../services/accounts.js';
 import type { deviceUpdate, newDevice } from '../services/devices.js';
@@ -94,6 +94,9 @@ export type DeviceWithSecretDoc = z.infer<typeof deviceWithSecretDoc>;
 export type RunDoc = z.infer<typeof runDoc>;
 export type JournalEntryDoc = z.infer<typeof journalEntryDoc>;
 export type LogChunkDoc = z.infer<typeof logChunkDoc>;
+export type TokenDoc = z.infer<typeof tokenDoc>;
+export type TokenWithSecretDoc = z.infer<typeof tokenWithSecretDoc>;
+export type DictionaryEntryDoc = z.infer<typeof dictionaryEntryDoc>;
 
 /** A deleted document (2016: `{id, deleted: true}`). */
 export interface DeletedDoc {
@@ -175,6 +178,15 @@ export interface AccountsClientEvents {
   'sv.account.upd': Handler<Request<Entity<'account', IdRef & In<typeof accountUpdate>>>, Entity<'account', AccountDoc>>;
   /** `removing: true` deletes the account with everything it owns; otherwise a soft delete. */
   'sv.account.del': Handler<Request<Entity<'account', IdRef & { removing?: boolean }>>, Entity<'account', DeletedDoc>>;
+  /** Socket tokens (never the tokens themselves): the caller's, or (admins) everyone's. */
+  'sv.account.refresh.all.tokens': Handler<Request<ListOptions>, ListAck<'tokens', TokenDoc>>;
+  /**
+   * A token for the caller (for `auth: {token}`), expiring after `ttl` seconds (default and most:
+   * `WORKTY_TOKEN_TTL`); the answer carries it (`token.token`), this once.
+   */
+  'sv.account.add.token': Handler<Request<Entity<'token', { name?: string; ttl?: number }>>, Entity<'token', TokenWithSecretDoc>>;
+  /** Revokes a token: it stops working at once, and the sockets it opened are ended (`token-revoked`). */
+  'sv.account.del.token': Handler<Request<Entity<'token', IdRef>>, Entity<'token', DeletedDoc>>;
 }
 export type AccountChanged = Broadcast & { account: AccountDoc | DeletedDoc };
 export interface AccountsServerEvents {
@@ -241,6 +253,11 @@ export interface WorktiesClientEvents {
   'sv.workty.add.property': Handler<Request<WorktyProperty<In<typeof propertyInput>>>, Entity<'property', PropertyDoc>>;
   'sv.workty.upd.property': Handler<Request<WorktyProperty<IdRef & In<typeof propertyPatch>>>, Entity<'property', PropertyDoc>>;
   'sv.workty.del.property': Handler<Request<WorktyProperty<IdRef>>, Entity<'property', DeletedDoc>>;
+  /**
+   * A dictionary's entries (`name`, case-insensitive: worktyTypes, worktyCategories, languageTypes,
+   * validationStates, instanceStates, deviceStates, runStatuses, roles), e.g. for `languageTypeId`.
+   */
+  'sv.workty.refresh.dictionary': Handler<Request<Entity<'dictionary', { name: string }>>, { entries: DictionaryEntryDoc[] }>;
 }
 type WithBinaryPackage<T> = Omit<T, 'compressedCode'> & { compressedCode?: Uint8Array | null };
 export type WorktyChanged = Broadcast & { workty: WorktyDoc | DeletedDoc };
@@ -259,6 +276,8 @@ export interface DevicesClientEvents {
   'sv.device.add': Handler<Request<Entity<'device', In<typeof newDevice>>>, Entity<'device', DeviceWithSecretDoc>>;
   'sv.device.upd': Handler<Request<Entity<'device', IdRef & In<typeof deviceUpdate>>>, Entity<'device', DeviceDoc>>;
   'sv.device.del': Handler<Request<Entity<'device', IdRef>>, Entity<'device', DeletedDoc>>;
+  /** A new secret for the device (the previous one stops working at once); the answer carries it, this once. */
+  'sv.device.rotate.credential': Handler<Request<Entity<'device', IdRef>>, Entity<'device', DeviceWithSecretDoc>>;
 }
 /** A device changed: registered, edited, deleted, or its state (online, running, disconnected). */
 export type DeviceChanged = Broadcast & { device: DeviceDoc | DeletedDoc };

@@ -6,6 +6,7 @@
 import { accountUseCases } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
 import { deviceUseCases } from './devices.js';
+import { dictionaryUseCases } from './dictionaries.js';
 import { instanceUseCases } from './instances.js';
 import { paymentUseCases } from './payments.js';
 import { runUseCases } from './runs.js';
@@ -29,6 +30,7 @@ export function createServices(deps: ServiceDeps) {
     workties: worktyUseCases(deps),
     payments: paymentUseCases(deps),
     devices: deviceUseCases(deps),
+    dictionaries: dictionaryUseCases(deps),
   };
 }
 

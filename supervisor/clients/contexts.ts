@@ -3,12 +3,17 @@
  * did not have), each on the use case REST serves for the same operation. See docs/socket-api.md.
  */
 import type { ClientContext } from '../../shared/protocol/clients.js';
-import type { Services } from '../../shared/services/index.js';
+import type { Services, TokenUseCases } from '../../shared/services/index.js';
 import { badInput } from '../../shared/services/validation.js';
 import type { Fields } from './payload.js';
 import { asOptions, entity, onlyKeys, optionalEntity, take, takeId } from './payload.js';
 import type { ClientRequest } from './requests.js';
 import { READ_OPTIONS, createRequest, idRequest, listRequest, readRequest, updateRequest } from './requests.js';
+
+/** The use cases the client sockets serve: those of REST (tokens included). */
+export interface ClientServices extends Services {
+  tokens: TokenUseCases;
+}
 
 /** `{workflow: {id, worktyInstance: {id, ...rest}}}` → the two ids and what is left of the instance. */
 function instanceOf(fields: Fields, allowedInWorkflow: readonly string[] = ['worktyInstance']) {
@@ -21,7 +26,7 @@ function instanceOf(fields: Fields, allowedInWorkflow: readonly string[] = ['wor
   return { id, iid, instance };
 }
 
-function workflowRequests(s: Services): ClientRequest[] {
+function workflowRequests(s: ClientServices): ClientRequest[] {
   return [
     listRequest('sv.workflow.refresh.all', s.workflows.list, 'workflows'),
     readRequest('sv.workflow.refresh', s.workflows.get, 'workflow'),
@@ -99,7 +104,7 @@ function withTextPackage(body: Fields): Fields {
   return body;
 }
 
-function worktyRequests(s: Services): ClientRequest[] {
+function worktyRequests(s: ClientServices): ClientRequest[] {
   const add = createRequest('sv.workty.add', s.workties.create, 'workty');
   const upd = updateRequest('sv.workty.upd', s.workties.update, 'workty');
   return [
@@ -146,10 +151,21 @@ function worktyRequests(s: Services): ClientRequest[] {
       },
       answer: (deleted: unknown) => ({ property: deleted }),
     },
+    {
+      event: 'sv.workty.refresh.dictionary', useCase: s.dictionaries.get,
+      read(fields) {
+        onlyKeys(fields, ['dictionary']);
+        const dictionary = entity(fields, 'dictionary');
+        const params = take(dictionary, ['name']);
+        onlyKeys(dictionary, [], 'dictionary.');
+        return { params };
+      },
+      answer: (entries: unknown) => ({ entries }),
+    },
   ];
 }
 
-function runRequests(s: Services): ClientRequest[] {
+function runRequests(s: ClientServices): ClientRequest[] {
   /** `{run: {id}, ...list options}` */
   const runWithOptions = (fields: Fields, allowed?: readonly string[]) => {
     const run = entity(fields, 'run');
@@ -202,7 +218,7 @@ function runRequests(s: Services): ClientRequest[] {
 }
 
 /** The requests of each namespace. */
-export function clientRequests(s: Services): Record<ClientContext, ClientRequest[]> {
+export function clientRequests(s: ClientServices): Record<ClientContext, ClientRequest[]> {
   return {
     accounts: [
       listRequest('sv.account.refresh.all', s.accounts.list, 'accounts'),
@@ -210,6 +226,10 @@ export function clientRequests(s: Services): Record<ClientContext, ClientRequest
       createRequest('sv.account.add', s.accounts.create, 'account'),
       updateRequest('sv.account.upd', s.accounts.update, 'account'),
       idRequest('sv.account.del', s.accounts.delete, 'account', { options: ['removing'] }),
+      // Tokens for socket clients (REST: /tokens): the caller's own; admins see and revoke everyone's.
+      listRequest('sv.account.refresh.all.tokens', s.tokens.list, 'tokens'),
+      createRequest('sv.account.add.token', s.tokens.create, 'token'),
+      idRequest('sv.account.del.token', s.tokens.revoke, 'token'),
     ],
     workflows: workflowRequests(s),
     workties: worktyRequests(s),
@@ -219,6 +239,7 @@ export function clientRequests(s: Services): Record<ClientContext, ClientRequest
       createRequest('sv.device.add', s.devices.create, 'device'),
       updateRequest('sv.device.upd', s.devices.update, 'device'),
       idRequest('sv.device.del', s.devices.delete, 'device'),
+      idRequest('sv.device.rotate.credential', s.devices.rotateCredential, 'device'),
     ],
     payments: [
       listRequest('sv.payment.refresh.all', s.payments.list, 'payments'),

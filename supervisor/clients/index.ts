@@ -15,14 +15,13 @@ import type { Logger } from '../../shared/log.js';
 import type { ClientContext, RequestId } from '../../shared/protocol/clients.js';
 import { CHANGED_EVENTS, CLIENT_NAMESPACES } from '../../shared/protocol/clients.js';
 import type { PasswordLogin } from '../../shared/security/login.js';
-import type { Services } from '../../shared/services/index.js';
 import { execute } from '../../shared/services/use-case.js';
 import type { Store } from '../../shared/store/port.js';
 import type { ChangeFeedTailer } from '../change-feed.js';
 import { failure } from './acks.js';
 import { FEED_POKE } from './adapter.js';
 import { HandshakeRefusal, clientHandshake } from './auth.js';
-import { clientRequests } from './contexts.js';
+import { clientRequests, type ClientServices } from './contexts.js';
 import type { AnyNamespace } from './fanout.js';
 import { ChangeFanout } from './fanout.js';
 import { CLIENT_CONTEXTS, clientNamespaces } from './namespaces.js';
@@ -33,12 +32,13 @@ import type { ClientSocket } from './sessions.js';
 import { ClientSessions } from './sessions.js';
 
 export { createClientAdapter } from './adapter.js';
+export type { ClientServices } from './contexts.js';
 export type { ClientAdapter } from './adapter.js';
 export type { ClientNamespace, ClientNamespaces } from './namespaces.js';
 
 export interface ClientApiDeps {
   store: Store;
-  services: Services;
+  services: ClientServices;
   /** The throttled, cached password check (shared with REST's design: `shared/security/login.ts`). */
   login: PasswordLogin;
   /** The supervisor's change feed follower; the API subscribes to it and pokes it after each request. */

@@ -11,6 +11,9 @@ import type { ClientNamespace } from '../../../supervisor/clients/namespaces.js'
 type Workflows = Socket<WorkflowsServerEvents, WorkflowsClientEvents>;
 declare const workflows: Workflows;
 declare const runs: Socket<ClientProtocol['runs']['server'], ClientProtocol['runs']['client']>;
+declare const accounts: Socket<ClientProtocol['accounts']['server'], ClientProtocol['accounts']['client']>;
+declare const devices: Socket<ClientProtocol['devices']['server'], ClientProtocol['devices']['client']>;
+declare const workties: Socket<ClientProtocol['workties']['server'], ClientProtocol['workties']['client']>;
 
 export async function requests(): Promise<void> {
   // Payloads keep the 2016 shapes; acknowledgements carry the documents.
@@ -49,6 +52,19 @@ export async function requests(): Promise<void> {
 
   const logs = await runs.emitWithAck('sv.run.logs', { run: { id: 'r', attempt: 1 } });
   if (logs.err === null) void logs.logs.map((chunk) => chunk.text);
+
+  // The dashboard's additions: a token shown once, a rotated device secret shown once, dictionaries.
+  const token = await accounts.emitWithAck('sv.account.add.token', { token: { name: 'dashboard', ttl: 600 } });
+  if (token.err === null) void [token.token.token, token.token.expires];
+  // @ts-expect-error a token's lifetime is a number of seconds
+  await accounts.emitWithAck('sv.account.add.token', { token: { ttl: '10m' } });
+  const tokens = await accounts.emitWithAck('sv.account.refresh.all.tokens', {});
+  // @ts-expect-error lists never carry the token itself
+  if (tokens.err === null) void tokens.tokens[0]?.token;
+  const rotated = await devices.emitWithAck('sv.device.rotate.credential', { device: { id: 'd' } });
+  if (rotated.err === null) void rotated.device.secret;
+  const languages = await workties.emitWithAck('sv.workty.refresh.dictionary', { dictionary: { name: 'languageTypes' } });
+  if (languages.err === null) void languages.entries.map((entry) => entry.runtime);
 }
 
 export function events(): void {
