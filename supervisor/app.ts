@@ -4,16 +4,18 @@
  *
  * The client API (`clients/`: `/accounts`, `/workflows`, `/workties`, `/devices`, `/payments`,
  * `/runs`) shares the same `io` and the same change feed tailer: every change the engine stores
- * reaches client sockets through the feed, like any other change.
+ * reaches client sockets through the feed, like any other change. The same HTTPS server serves the
+ * web dashboard's built files (`dashboard.ts`), which use that client API.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Server as IoServer } from 'socket.io';
 import type { SupervisorConfig } from '../config/index.js';
 import type { ChangeEvent } from '../shared/domain/model.js';
 import type { Logger } from '../shared/log.js';
-import { worktyVersion } from '../shared/paths.js';
+import { projectRoot, worktyVersion } from '../shared/paths.js';
 import { WORKER_NAMESPACE } from '../shared/protocol/worker.js';
 import { PasswordLogin } from '../shared/security/login.js';
 import { CredentialVerifier, PasswordHasher } from '../shared/security/passwords.js';
@@ -27,12 +29,16 @@ import { DeviceCatalog } from './engine/catalog.js';
 import { Engine } from './engine/engine.js';
 import { LeaseKeeper } from './engine/leases.js';
 import { ReportIntake } from './engine/reports.js';
+import { DashboardFiles } from './dashboard.js';
 import { createRequestListener, type HealthReport } from './http.js';
 import { InflightTracker } from './inflight.js';
 import { packageDownload } from './workers/packages.js';
 import { PresenceRecorder } from './workers/presence.js';
 import { SessionRegistry } from './workers/registry.js';
 import { WorkerNamespaceHandler, type WorkerNamespace } from './workers/namespace.js';
+
+/** Where `npm run build` puts the web dashboard (Vite's output). */
+export const DASHBOARD_DIR = join(projectRoot, 'dist', 'dashboard');
 
 /** The settings the supervisor reads (the whole supervisor config satisfies it). */
 export type SupervisorSettings = Pick<SupervisorConfig,
@@ -51,6 +57,8 @@ export interface SupervisorDeps {
   adapter?: ClientAdapter;
   /** Default: bcrypt with the configured cost. */
   hasher?: PasswordHasher;
+  /** The built web dashboard to serve (default: `dist/dashboard` of the project); null serves none. */
+  dashboardDir?: string | null;
 }
 
 export interface Supervisor {
@@ -69,7 +77,7 @@ export interface Supervisor {
   readonly lifecycle: EventEmitter<{ closing: []; closed: [] }>;
 }
 
-export function createSupervisor({ config, store, tls, logger, adapter, hasher: givenHasher }: SupervisorDeps): Supervisor {
+export function createSupervisor({ config, store, tls, logger, adapter, hasher: givenHasher, dashboardDir = DASHBOARD_DIR }: SupervisorDeps): Supervisor {
   const startedAt = Date.now();
   let closing: Promise<void> | null = null;
   const lifecycle = new EventEmitter<{ closing: []; closed: [] }>();
@@ -115,8 +123,12 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     };
   };
-  const httpsServer = createServer({ cert: tls.cert, key: tls.key },
-    createRequestListener({ health, packages: packageDownload(store, logger.child({ component: 'packages' })) }, logger));
+  const dashboard = dashboardDir === null ? null : new DashboardFiles(dashboardDir);
+  const httpsServer = createServer({ cert: tls.cert, key: tls.key }, createRequestListener({
+    health,
+    packages: packageDownload(store, logger.child({ component: 'packages' })),
+    ...(dashboard === null ? {} : { dashboard: (req, res, path) => dashboard.serve(req, res, path) }),
+  }, logger));
   const io = new IoServer(httpsServer, {
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,

@@ -1,7 +1,8 @@
 /**
  * The supervisor's plain HTTPS routes, beside socket.io on the same server: `GET /health` (JSON,
- * read by the REST API's health report and by load balancers) and the package download for boards.
- * Errors use the REST API's body shape `{"error": {"code", "message"}}`.
+ * read by the REST API's health report and by load balancers), the package download for boards, and
+ * everything else to the web dashboard's files (`dashboard.ts`). Errors use the REST API's body shape
+ * `{"error": {"code", "message"}}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../shared/domain/errors.js';
@@ -46,6 +47,8 @@ export interface HealthReport {
 export interface Routes {
   health: () => Promise<HealthReport>;
   packages: (req: IncomingMessage, res: ServerResponse, hash: string) => Promise<void>;
+  /** The web dashboard (every other path); without it, other paths are a 404. */
+  dashboard?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 }
 
 /** The request listener for everything that is not socket.io (which intercepts its own path first). */
@@ -62,6 +65,7 @@ export function createRequestListener(routes: Routes, logger: Logger) {
         if (req.method !== 'GET') return sendError(res, 405, `use GET ${PACKAGE_PATH}/<sha256>`);
         return routes.packages(req, res, path.slice(PACKAGE_PATH.length + 1));
       }
+      if (routes.dashboard !== undefined) return routes.dashboard(req, res, path);
       return sendError(res, 404, `no route ${req.method ?? 'GET'} ${path} on the supervisor`);
     };
     handle().catch((error: unknown) => {

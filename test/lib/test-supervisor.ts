@@ -14,6 +14,8 @@ export interface TestSupervisorOptions {
   /** Supervisor settings over the tests' defaults (e.g. `changeFeedPollMs`, `loginFailuresPerAccount`). */
   settings?: Partial<SupervisorSettings>;
   adapter?: ClientAdapter;
+  /** The built dashboard to serve (default: none, so tests do not depend on the front-end build). */
+  dashboardDir?: string;
 }
 
 export interface TestSupervisor {
@@ -33,6 +35,7 @@ export async function startTestSupervisor(options: TestSupervisorOptions & { sto
     tls: loadTls({ dataDir: options.dataDir }),
     logger: options.logger,
     hasher: new PasswordHasher({ cost: 4 }),
+    dashboardDir: options.dashboardDir ?? null,
     ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
   });
   const { port } = await supervisor.listen();

@@ -131,12 +131,12 @@ describe('engine: worker authentication', function () {
     expect(logs.text()).to.not.include(secret);
   });
 
-  it('answers GET /health with the store, workers and runs it holds; unknown routes get a JSON 404', async () => {
+  it('answers GET /health with the store, workers and runs it holds; unknown files get a JSON 404', async () => {
     await h.worker();
     const health = await get('/health');
     expect(health.status).to.equal(200);
     expect(JSON.parse(health.body.toString())).to.deep.include({ status: 'ok', role: 'supervisor', store: 'ok', workers: 1, activeRuns: 0, queued: 0 });
-    const missing = await get('/nope');
+    const missing = await get('/nope.txt');
     expect(missing.status).to.equal(404);
     expect(JSON.parse(missing.body.toString()).error.code).to.equal(2);
   });
