@@ -139,6 +139,11 @@ interface WithRequestId {
  * `embed`, equality filters on known fields), as values (numbers and booleans are read as their text).
  */
 export type ListOptions = Record<string, string | number | boolean>;
+/**
+ * List options beside the entity a list belongs to (`{workflow: {id}, sort: '-created'}`): an
+ * intersection with `ListOptions` could not be satisfied, its index signature refusing the entity.
+ */
+export type ListOptionsOf<K extends string> = Entity<K, IdRef> & { [option: string]: string | number | boolean | IdRef };
 /** `fields` and `embed` of a single read. */
 export interface ReadOptions {
   fields?: string;
@@ -308,9 +313,9 @@ export interface PaymentsServerEvents {
 
 export interface RunsClientEvents {
   /** The runs of a workflow. */
-  'sv.run.refresh.all': Handler<Request<Entity<'workflow', IdRef> & ListOptions>, ListAck<'runs', RunDoc>>;
+  'sv.run.refresh.all': Handler<Request<ListOptionsOf<'workflow'>>, ListAck<'runs', RunDoc>>;
   'sv.run.refresh': Handler<Request<Entity<'run', IdRef> & ReadOptions>, Entity<'run', RunDoc>>;
-  'sv.run.journal': Handler<Request<Entity<'run', IdRef> & ListOptions>, ListAck<'journal', JournalEntryDoc>>;
+  'sv.run.journal': Handler<Request<ListOptionsOf<'run'>>, ListAck<'journal', JournalEntryDoc>>;
   /** Captured output; `instance` and `attempt` narrow it. */
   'sv.run.logs': Handler<Request<Entity<'run', IdRef & { instance?: string; attempt?: number }>>, Entity<'logs', LogChunkDoc[]>>;
 }

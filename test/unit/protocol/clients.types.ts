@@ -50,6 +50,12 @@ export async function requests(): Promise<void> {
   // @ts-expect-error requestId is a string or a number
   await workflows.emitWithAck('sv.workflow.del', { workflow: { id: 'x' }, requestId: { id: 1 } });
 
+  // A list of a run or workflow takes list options beside the entity.
+  const history = await runs.emitWithAck('sv.run.refresh.all', { workflow: { id: 'w' }, sort: '-created', per_page: 20, count: true });
+  if (history.err === null) void history.runs.map((r) => r.status);
+  await runs.emitWithAck('sv.run.journal', { run: { id: 'r' }, sort: 'seq', per_page: 1000 });
+  // @ts-expect-error the run is named
+  await runs.emitWithAck('sv.run.journal', { sort: 'seq' });
   const logs = await runs.emitWithAck('sv.run.logs', { run: { id: 'r', attempt: 1 } });
   if (logs.err === null) void logs.logs.map((chunk) => chunk.text);
 
