@@ -65,7 +65,7 @@ export class Launcher {
     const [supervisorSpec, ...others] = specs;
     const supervisorReady = await this.startRole(supervisorSpec!);
     const messages = [supervisorReady, ...(await Promise.all(others.map((spec) => this.startRole(spec))))];
-    this.printBanner(messages);
+    this.printBanner(messages, tls.certPath);
   }
 
   private startRole(spec: RoleSpec): Promise<ReadyMessage> {
@@ -82,13 +82,14 @@ export class Launcher {
     return this.closing;
   }
 
-  private printBanner(messages: ReadyMessage[]): void {
+  private printBanner(messages: ReadyMessage[], certPath: string): void {
     const url = (role: string) => messages.find((m) => m.role === role)?.url ?? '(started)';
     process.stdout.write(
       [
         '',
         'Workty is running (embedded store).',
         `  REST API     ${url('restapi')}/api/v1   (try: curl -k ${url('restapi')}/api/v1/health)`,
+        `  dashboard    ${url('supervisor')}/   (the web dashboard; its certificate: ${certPath})`,
         `  supervisor   ${url('supervisor')}   (socket.io for workers and clients)`,
         `  local worker ${this.config.localWorker ? 'connected as device "local"' : 'not started (WORKTY_LOCAL_WORKER=false)'}`,
         `  admin        ${this.config.adminEmail}  (password: ${this.config.adminPassword ? 'WORKTY_ADMIN_PASSWORD' : adminPasswordFile(this.config.dataDir)})`,

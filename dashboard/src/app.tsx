@@ -1,7 +1,7 @@
 /** The app shell: resumes or asks for a session, then the navigation and the views. */
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
-import { SessionContext, useAccount } from './api/context.js';
+import { SessionContext, useAccount, useSession } from './api/context.js';
 import { Session } from './api/session.js';
 import { money } from './ui/format.js';
 import { NoticesProvider } from './ui/notices.js';
@@ -85,7 +85,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
       {!online && <p class="offline" role="status">Connection lost — reconnecting…</p>}
       <main id="main" tabIndex={-1}>
         <Router>
-          <Route path="/" component={() => <Home admin={admin} />} />
+          <Route path="/" component={Home} />
           <Route path="/fleet" component={FleetView} />
           <Route path="/workflows" component={WorkflowsView} />
           <Route path="/workflows/:id" component={WorkflowView} />
@@ -101,9 +101,11 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   );
 }
 
-function Home({ admin }: { admin: boolean }) {
+/** The start page: the fleet for admins, one's workflows for everyone else. */
+function Home() {
+  const session = useSession();
   const { route } = useLocation();
-  useEffect(() => route(admin ? '/fleet' : '/workflows', true), [admin]);
+  useEffect(() => route(session.isAdmin ? '/fleet' : '/workflows', true), [session]);
   return null;
 }
 

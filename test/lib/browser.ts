@@ -64,9 +64,14 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
-/** Saves a screenshot of the page as `test-output/screenshots/<name>.png`. */
+/** Saves a screenshot of the page as `test-output/screenshots/<name>.png` (notices dismissed first). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // All at once, in the page: a notice fading by itself cannot leave a click waiting for it.
+  await page.evaluate(() => {
+    for (const button of (globalThis as InPage).document.querySelectorAll('.notices button')) button.click();
+  });
+  await page.locator('.notice').first().waitFor({ state: 'detached' });
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true, animations: 'disabled', caret: 'hide' });
   return path;

@@ -104,7 +104,7 @@ export function useLive<T, C extends ClientContext>(
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is read when the key changes, not on every render.
   }, [session, key, generation]);
 
   const reload = (): void => setGeneration((g) => g + 1);

@@ -75,7 +75,7 @@ export class Session {
       const { token } = await session.call('accounts', 'sv.account.add.token', { token: { name: `dashboard (${browserName()})` } });
       session.stored = { id: token._id, token: token.token, expires: token.expires };
       session.credentials = { token: token.token };
-      sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session.stored));
+      storage.set(JSON.stringify(session.stored));
     } catch (error) {
       session.close();
       throw error;
@@ -93,7 +93,7 @@ export class Session {
       return session;
     } catch (error) {
       if (error instanceof SignInError && (error.code === 'invalid-token' || error.code === 'account-removed')) {
-        sessionStorage.removeItem(TOKEN_KEY);
+        storage.remove();
         return null;
       }
       throw error;
@@ -108,8 +108,8 @@ export class Session {
       reconnectionDelay: 1000,
       reconnectionDelayMax: 10_000,
     });
-    const placeholder = null as unknown as AccountDoc;
-    const session = new Session(manager, credentials, null, placeholder);
+    // The account is read right after the handshake, before anyone uses the session.
+    const session = new Session(manager, credentials, null, null as unknown as AccountDoc);
     const accounts = session.socket('accounts');
     await new Promise<void>((resolve, reject) => {
       const refused = (error: Error & { data?: ClientRefusal }): void => {
@@ -171,8 +171,14 @@ export class Session {
         restarting = false;
       });
       socket.on('connect_error', (error: Error & { data?: ClientRefusal }) => {
+        const code = error.data?.code;
         // A refusal after the first sign-in: the token stopped working meanwhile.
-        if (error.data?.code === 'invalid-token' || error.data?.code === 'account-removed') this.end(error.message);
+        if (code === 'invalid-token' || code === 'account-removed') this.end(error.message);
+        // Refused for now (a supervisor stopping, a store down): socket.io gives up on a refused namespace, so try again later.
+        else if (code === 'unavailable' || code === 'throttled') {
+          this.emit('online', false);
+          window.setTimeout(() => { if (!this.closed) socket!.connect(); }, (error.data?.retryAfterSeconds ?? 5) * 1000);
+        }
       });
       this.sockets.set(context, socket);
       socket.connect();
@@ -209,7 +215,7 @@ export class Session {
   /** Revokes this tab's token, then closes everything. */
   async signOut(): Promise<void> {
     const stored = this.stored;
-    sessionStorage.removeItem(TOKEN_KEY);
+    storage.remove();
     if (stored !== null) {
       try {
         await this.call('accounts', 'sv.account.del.token', { token: { id: stored.id } });
@@ -222,7 +228,7 @@ export class Session {
 
   private end(reason: string): void {
     if (this.closed) return;
-    sessionStorage.removeItem(TOKEN_KEY);
+    storage.remove();
     this.close();
     this.emit('ended', reason);
   }
@@ -235,9 +241,34 @@ export class Session {
   }
 }
 
+/** This tab's storage; a browser refusing it (privacy settings) only costs staying signed in across reloads. */
+const storage = {
+  get(): string | null {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY);
+    } catch {
+      return null;
+    }
+  },
+  set(value: string): void {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, value);
+    } catch {
+      // Not kept: a reload asks to sign in again.
+    }
+  },
+  remove(): void {
+    try {
+      sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      // Nothing was kept.
+    }
+  },
+};
+
 function readStoredToken(): StoredToken | null {
   try {
-    const stored = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null') as StoredToken | null;
+    const stored = JSON.parse(storage.get() ?? 'null') as StoredToken | null;
     if (stored === null || typeof stored.token !== 'string' || Date.parse(stored.expires) <= Date.now()) return null;
     return stored;
   } catch {

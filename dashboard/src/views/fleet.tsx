@@ -209,6 +209,10 @@ function IssuedSecret({ title, device, url, onClose }: { title: string; device: 
         <SecretReveal label="Device id" value={device._id} />
         <SecretReveal label="Device secret" value={device.secret} />
         <SecretReveal label="Start its worker with" value={env} />
+        <p class="hint">
+          On the board, in a Workty folder (<code>npm ci --omit=dev</code> and the built <code>dist/</code>). With the self-signed certificate
+          of <code>npm start</code>, also set <code>WORKTY_SUPERVISOR_CA</code> to a copy of the supervisor's <code>data/tls/cert.pem</code>.
+        </p>
         <div class="actions"><button type="button" class="primary" onClick={onClose}>I have copied the secret</button></div>
       </div>
     </Dialog>

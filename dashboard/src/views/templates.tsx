@@ -101,22 +101,36 @@ function TemplateForm({ template, languages, onClose }: {
       entryPointModuleFileName: String(form.get('entry')).trim(), price, discountPercent: discount, version: String(form.get('version')).trim() || '1.0.0',
       ...(code === undefined ? {} : { compressedCode: code }),
     };
+    const properties = parseProperties(String(form.get('properties')));
+    if (properties instanceof Error) {
+      notify('error', `Properties, ${properties.message}`);
+      return;
+    }
     if (template === null) {
-      const properties = parseProperties(String(form.get('properties')));
-      if (properties instanceof Error) {
-        notify('error', `Properties, ${properties.message}`);
-        return;
-      }
       if (code === undefined) {
         notify('error', 'Choose the package: a zip of the task\'s files');
         return;
       }
       const done = await act(() => session.call('workties', 'sv.workty.add', { workty: { ...fields, template: true, properties } }), `${fields.name} published`);
       if (done !== undefined) onClose();
-    } else {
-      const done = await act(() => session.call('workties', 'sv.workty.upd', { workty: { id: template._id, ...fields } }), `${fields.name} saved`);
-      if (done !== undefined) onClose();
+      return;
     }
+    const id = template._id;
+    const before = template.propertiesIds as unknown as PropertyDoc[];
+    const done = await act(async () => {
+      await session.call('workties', 'sv.workty.upd', { workty: { id, ...fields } });
+      // Properties are their own documents: add, change and remove each one.
+      for (const property of properties) {
+        const old = before.find((p) => p.name === property.name);
+        if (old === undefined) await session.call('workties', 'sv.workty.add.property', { workty: { id, property } });
+        else if (old.value !== property.value && !(old.value === null && property.value === '')) await session.call('workties', 'sv.workty.upd.property', { workty: { id, property: { id: old._id, value: property.value } } });
+      }
+      for (const old of before.filter((p) => !properties.some((q) => q.name === p.name))) {
+        await session.call('workties', 'sv.workty.del.property', { workty: { id, property: { id: old._id } } });
+      }
+      return true;
+    }, `${fields.name} saved`);
+    if (done !== undefined) onClose();
   };
   return (
     <Dialog title={template === null ? 'Publish a template' : `Edit ${template.name}`} onClose={onClose}>
@@ -133,13 +147,12 @@ function TemplateForm({ template, languages, onClose }: {
         <input id="t-entry" name="entry" required class="mono" placeholder="index.js" defaultValue={template?.entryPointModuleFileName} />
         <label for="t-package">Package (zip){template !== null && ' — leave empty to keep the current one'}</label>
         <input id="t-package" name="package" type="file" accept=".zip,application/zip" required={template === null} />
-        {template === null && (
-          <>
-            <label for="t-properties">Properties</label>
-            <textarea id="t-properties" name="properties" rows={3} class="mono" placeholder={'timeout=1000\ngreeting=hello'} aria-describedby="t-properties-hint" />
-            <p id="t-properties-hint" class="hint">One <code>name=value</code> per line: the defaults each instance starts with.</p>
-          </>
-        )}
+        <label for="t-properties">Properties</label>
+        <textarea id="t-properties" name="properties" rows={3} class="mono" placeholder={'timeout=1000\ngreeting=hello'} aria-describedby="t-properties-hint"
+          defaultValue={template === null ? '' : (template.propertiesIds as unknown as PropertyDoc[]).map((p) => `${p.name}=${p.value === null ? '' : String(p.value)}`).join('\n')} />
+        <p id="t-properties-hint" class="hint">
+          One <code>name=value</code> per line: the defaults each instance starts with{template !== null && ' (instances already made keep their own values)'}.
+        </p>
         <div class="row-fields">
           <div class="field"><label for="t-price">Price</label><input id="t-price" name="price" inputMode="decimal" defaultValue={template === null ? '0' : money(template.price)} /></div>
           <div class="field"><label for="t-discount">Discount %</label><input id="t-discount" name="discount" type="number" min={0} max={100} defaultValue={String(template?.discountPercent ?? 0)} /></div>

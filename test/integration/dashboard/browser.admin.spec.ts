@@ -2,8 +2,9 @@
  * The dashboard's admin views in a real headless Chromium against `npm start`'s platform: register a
  * device (its secret shown once, copied, accepted by the supervisor), watch a board come online and be
  * cut off by a credential rotation, disable it; create and fund an account and see the dashboard as
- * that user; publish a template from a zip upload and run it; come back by itself after the
- * supervisor crashed and was restarted. The steps build on each other, in order.
+ * that user; publish a template from a zip upload, edit it, buy it (refused, then funded) and run it;
+ * stay signed in and come back live by itself when the supervisor restarts (graceful or killed). The
+ * steps build on each other, in order.
  */
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { waitFor } from '../../lib/wait.js';
 const ADMIN = 'supervisor@localhost';
 const ALICE = { name: 'Alice', email: `alice-${Date.now().toString(36)}@example.com`, password: 'correct horse battery' };
 
-describe('dashboard in a browser: devices, accounts, templates, a supervisor restart', function () {
+describe('dashboard in a browser: devices, accounts, templates, supervisor restarts', function () {
   this.timeout(120_000);
   let platform: Platform;
   let browser: TestBrowser;
@@ -162,10 +163,28 @@ describe('dashboard in a browser: devices, accounts, templates, a supervisor res
     const template = page.locator('[data-template="greeter"]');
     await waitForText(template, 'who="world"');
     await waitForText(template, /Package\s*\d+ B/);
+    // Its properties are edited in place: one changed, one added.
+    await template.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('dialog').getByLabel('Properties').fill('who=world\nlanguage=en');
+    await page.getByRole('dialog').getByLabel('Price').fill('0.50');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await waitForText(template, 'language="en"');
+    await waitForText(template, /Price\s*0\.50/);
     await screenshot(page, 'templates-desktop');
 
+    // The admin's balance is 0: the purchase is refused, saying why, until the account is funded.
     await navigate(page, 'Catalogue');
-    await page.getByRole('listitem', { name: 'Template greeter' }).getByRole('button', { name: 'Install' }).click();
+    const greeter = page.getByRole('listitem', { name: 'Template greeter' });
+    await greeter.getByRole('button', { name: 'Install for 0.50' }).click();
+    await waitForText(page.getByRole('alert'), 'Not enough funds: the price is 50 cents, the balance is 0 cents');
+    await navigate(page, 'Accounts');
+    await page.getByRole('listitem', { name: `Account ${ADMIN}` }).getByRole('button', { name: 'Fund' }).click();
+    await page.getByLabel('Amount to add').fill('1');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
+    await navigate(page, 'Catalogue');
+    await waitForText(page.locator('.balance'), '1.00');
+    await greeter.getByRole('button', { name: 'Install for 0.50' }).click();
+    await waitForText(page.locator('.balance'), '0.50');
     await page.locator('[data-workty="greeter"]').waitFor();
     await navigate(page, 'Workflows');
     await page.getByRole('button', { name: 'New workflow' }).click();
@@ -182,22 +201,32 @@ describe('dashboard in a browser: devices, accounts, templates, a supervisor res
     await waitForText(page.getByLabel('Output of attempt 1'), 'hello world, from an uploaded package');
   });
 
-  it('shows the connection lost while the supervisor is down, and comes back live by itself', async function () {
-    await navigate(page, 'Fleet');
+  /** Stops the supervisor with `signal`; the launcher restarts it, the page must come back live by itself. */
+  async function restartSupervisor(signal: NodeJS.Signals, label: string): Promise<void> {
     const local = page.getByRole('listitem', { name: 'Device local' });
     await local.locator('.badge[data-state="waiting"]').waitFor();
     const pid = platform.rolePid('supervisor');
     expect(pid, 'the supervisor runs').to.be.a('number');
-    process.kill(pid!, 'SIGKILL');
+    process.kill(pid!, signal);
     await page.getByText('Connection lost — reconnecting…').waitFor();
-    // The launcher restarts it; the page reconnects with its token and reads everything again.
+    // The launcher starts it again; the page reconnects with its token and reads everything again.
     await page.getByText('Connection lost — reconnecting…').waitFor({ state: 'detached', timeout: 60_000 });
-    await waitFor(() => platform.rolePid('supervisor') !== null, { what: 'the supervisor to be restarted' });
+    await waitFor(() => { const now = platform.rolePid('supervisor'); return now !== null && now !== pid; }, { what: 'the supervisor to be restarted' });
     await local.locator('.badge[data-state="waiting"]').waitFor({ timeout: 60_000 });
     // Live again: a change made now arrives.
     await local.getByRole('button', { name: 'Edit' }).click();
-    await page.getByRole('dialog').getByLabel('Labels').fill('local, after-restart');
+    await page.getByRole('dialog').getByLabel('Labels').fill(`local, ${label}`);
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
-    await waitForText(local.getByRole('list', { name: 'Labels' }), 'after-restart');
+    await waitForText(local.getByRole('list', { name: 'Labels' }), label);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible(), 'still signed in').to.equal(true);
+  }
+
+  it('stays signed in while the supervisor restarts (it ends its sessions as it shuts down), and comes back live by itself', async function () {
+    await navigate(page, 'Fleet');
+    await restartSupervisor('SIGTERM', 'after-restart');
+  });
+
+  it('comes back live by itself after the supervisor crashed (killed) and was restarted', async function () {
+    await restartSupervisor('SIGKILL', 'after-crash');
   });
 });
