@@ -22,6 +22,14 @@ export interface ListSpec {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * `LIMIT +? OFFSET +?`, not `LIMIT ? OFFSET ?`: SQLite (3.4x and later) uses a bare bound LIMIT as a
+ * planning hint and marks the statement to be planned again whenever that parameter is bound, i.e.
+ * on every run (a full parse and plan, more than the query itself for a small page). The unary plus
+ * makes it an expression the planner does not peek at, so the cached plan is kept.
+ */
+export const PAGE_CLAUSE = 'LIMIT +? OFFSET +?';
+
 /** A whitelisted field as a quoted column name. */
 export function column(entity: ListedEntity, field: string): string {
   if (fieldKind(entity, field) === undefined || !IDENTIFIER.test(field)) throw new Error(`Not a column of ${entity}: ${field}`);
@@ -57,7 +65,7 @@ export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: Normalise
   const where = whereClause(spec, q);
   return ctx.read(() => {
     const rows = ctx
-      .built(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} LIMIT ? OFFSET ?`)
+      .built(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} ${PAGE_CLAUSE}`)
       .all(...where.params, q.perPage, (q.pageNum - 1) * q.perPage) as Row[];
     let total: number | null = null;
     if (q.count) {
