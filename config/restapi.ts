@@ -11,6 +11,8 @@ export const restapiSettings = {
   supervisorUrl: s.requiredUrl('WORKTY_SUPERVISOR_URL', 'https://localhost:3000', ['https'], 'Supervisor base URL, for the health report'),
   supervisorProbeTimeoutMs: s.duration('WORKTY_SUPERVISOR_PROBE_TIMEOUT', '2s', 100, 60_000, 'Health report: how long to wait for the supervisor before calling it unreachable'),
   restBodyLimit: s.integer('WORKTY_REST_BODY_LIMIT', MIB, 1024, 64 * MIB, 'Largest JSON request body in bytes (413 above); package uploads have their own limit'),
+  restResponseCacheBytes: s.integer('WORKTY_REST_RESPONSE_CACHE_BYTES', 16 * MIB, 0, 1024 * MIB,
+    'Memory for answers to GET requests of workflows, instances and workties, served again while the store has not changed (checked against its change feed on every request); 0 = off'),
   packageLimit: clientApiSettings.packageLimit,
   tokenTtlMs: clientApiSettings.tokenTtlMs,
   loginFailuresPerAccount: clientApiSettings.loginFailuresPerAccount,

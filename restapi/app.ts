@@ -25,6 +25,7 @@ import { installErrorHandler } from './http/error-handler.js';
 import { methodOverride } from './http/method-override.js';
 import { buildOpenApi } from './http/openapi.js';
 import { installRequestLog } from './http/request-log.js';
+import { ResponseCache } from './http/response-cache.js';
 import { mountRoutes } from './http/route.js';
 import { versioning } from './http/versioning.js';
 import { allRoutes } from './routes/index.js';
@@ -44,6 +45,8 @@ export interface RestApiOptions {
 
 export interface RestApi {
   readonly server: Server;
+  /** The response cache, when configured (`restResponseCacheBytes` > 0). */
+  readonly responseCache: ResponseCache | undefined;
   /** Listens (default: the configured host and port; tests pass port 0) and resolves with the port. */
   listen(port?: number, host?: string): Promise<{ port: number }>;
   /**
@@ -86,10 +89,14 @@ export function createRestApi(options: RestApiOptions): RestApi {
   server.pre(methodOverride);
   server.pre(versioning);
   installErrorHandler(server, log);
+  const cache = config.restResponseCacheBytes > 0
+    ? new ResponseCache({ maxBytes: config.restResponseCacheBytes, head: () => store.changes.head() })
+    : undefined;
   mountRoutes(server, routes, {
     authenticate: (req: Request) => authenticator.authenticate(req),
     logger: log,
     bodyLimit: config.restBodyLimit,
+    ...(cache === undefined ? {} : { cache }),
   });
 
   let closing: Promise<void> | null = null;
@@ -100,6 +107,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
 
   return {
     server,
+    responseCache: cache,
     listen(port = config.restPort, host = config.restHost) {
       return new Promise((resolve, reject) => {
         server.server.once('error', reject);

@@ -19,7 +19,8 @@ import type { UseCase } from '../../shared/services/use-case.js';
 import { prepare } from '../../shared/services/use-case.js';
 import { readJsonBody } from './body.js';
 import { readRawQuery } from './query.js';
-import { API_PREFIX, locationOf, sendBytes, sendJson } from './send.js';
+import type { ResponseCache } from './response-cache.js';
+import { API_PREFIX, JSON_CONTENT_TYPE, locationOf, sendBytes, sendJson, serialise } from './send.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -75,6 +76,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   tag: string;
   /** No authentication (health, openapi.json). */
   public?: boolean;
+  /**
+   * A GET whose 200 answer depends only on the store, seen through the caller and the request URL:
+   * it may be served from the response cache while the store's change feed has not moved (see
+   * response-cache.ts for what that requires of the store's writes).
+   */
+  cacheable?: boolean;
   /** The role-matrix permission checked before anything else. */
   permission?: readonly [Resource, Action];
   params?: z.ZodType<P>;
@@ -125,6 +132,8 @@ export interface MountOptions {
   logger: Logger;
   /** Default body limit in bytes. */
   bodyLimit: number;
+  /** Serves `cacheable` routes; none: every request is answered afresh. */
+  cache?: ResponseCache;
 }
 
 const CALLER = Symbol('workty.caller');
@@ -157,6 +166,11 @@ async function run(route: AnyRoute, options: MountOptions, req: Request, res: Re
     get auth() { return auth ?? missing('auth'); },
     log: options.logger,
   };
+  const cache = route.cacheable === true ? options.cache : undefined;
+  if (cache !== undefined) {
+    await runCached(cache, route, ctx);
+    return;
+  }
   const reply = await route.handle(ctx);
   if ('bytes' in reply) {
     sendBytes(res, reply.status, reply.bytes, reply.contentType, reply.headers);
@@ -165,6 +179,29 @@ async function run(route: AnyRoute, options: MountOptions, req: Request, res: Re
   const headers = { ...reply.headers };
   if (reply.location !== undefined) headers.Location = locationOf(req, reply.location);
   sendJson(req, res, reply.status, reply.body, headers);
+}
+
+/**
+ * A cacheable route, once authenticated, authorised and validated: the kept answer while the store
+ * has not changed, else the route's answer (kept when it is a 200).
+ */
+async function runCached(cache: ResponseCache, route: AnyRoute, ctx: RouteContext<unknown, unknown, unknown>): Promise<void> {
+  const { req, res } = ctx;
+  // The version is set by the versioning pre handler; it may shape the answer.
+  const key = `${route.name}\n${ctx.caller._id}\n${String(res.getHeader('Api-Version'))}\n${req.url ?? ''}`;
+  const { head, hit } = await cache.lookup(key);
+  if (hit !== undefined) {
+    res.sendRaw(hit.status, hit.body, hit.headers);
+    return;
+  }
+  const reply = await route.handle(ctx);
+  if ('bytes' in reply || reply.status !== 200 || reply.body === undefined || reply.location !== undefined) {
+    throw new Error(`Route bug: cacheable route ${route.name} answered something other than a JSON 200`);
+  }
+  const body = Buffer.from(serialise(req, reply.body));
+  const headers = { ...reply.headers, 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': String(body.length) };
+  cache.put(key, head, { status: 200, headers, body });
+  res.sendRaw(200, body, headers);
 }
 
 /** Registers the routes on the server under `/api/v1`. */

@@ -7,6 +7,9 @@ import { readRawQuery } from './query.js';
 
 export const API_PREFIX = '/api/v1';
 
+/** The Content-Type of every JSON answer. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** True unless the query says `pretty=false` (or `0`); errors honour it too, even for a bad query. */
 export function wantsPretty(req: Request): boolean {
   let value: string | undefined;
@@ -31,7 +34,7 @@ export function sendJson(req: Request, res: Response, status: number, body: unkn
   const text = serialise(req, body);
   res.sendRaw(status, text, {
     ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': String(Buffer.byteLength(text)),
   });
 }

@@ -15,7 +15,7 @@ export function instanceRoutes({ instances }: RouteServices): AnyRoute[] {
   const base = '/workflows/:id/worktiesInstances';
   return [
     serve(instances.list, {
-      method: 'GET', path: base, name: 'listInstances', tag: 'instances',
+      method: 'GET', path: base, name: 'listInstances', cacheable: true, tag: 'instances',
       summary: 'The workflow\'s instances in execution order (embed: workflow, workty, state, properties)',
       responses: { 200: { description: 'The instances', schema: z.array(instanceDoc), headers: RECORDS_COUNT } },
       errors: [...AUTH_ERRORS, 404],
@@ -29,7 +29,7 @@ export function instanceRoutes({ instances }: RouteServices): AnyRoute[] {
       reply: (instance, ctx) => documentReply(instance, 201, `/workflows/${ctx.params.id}/worktiesInstances/${String(instance._id)}`),
     }),
     serve(instances.get, {
-      method: 'GET', path: `${base}/:iid`, name: 'getInstance', tag: 'instances',
+      method: 'GET', path: `${base}/:iid`, name: 'getInstance', cacheable: true, tag: 'instances',
       summary: 'One instance of the workflow (embed: workflow, workty, state, properties)',
       responses: { 200: { description: 'The instance', schema: instanceDoc } },
       errors: [...AUTH_ERRORS, 404],

@@ -13,7 +13,7 @@ const EMBEDS = 'embed: worktiesinstances, account, worktiesinstances.state, work
 export function workflowRoutes({ workflows }: RouteServices): AnyRoute[] {
   return [
     serve(workflows.list, {
-      method: 'GET', path: '/workflows', name: 'listWorkflows', tag: 'workflows',
+      method: 'GET', path: '/workflows', name: 'listWorkflows', cacheable: true, tag: 'workflows',
       summary: `List workflows (${EMBEDS})`,
       responses: { 200: { description: 'The workflows', schema: z.array(workflowDoc), headers: RECORDS_COUNT } },
       errors: AUTH_ERRORS,
@@ -27,7 +27,7 @@ export function workflowRoutes({ workflows }: RouteServices): AnyRoute[] {
       reply: createdReply('/workflows'),
     }),
     serve(workflows.get, {
-      method: 'GET', path: '/workflows/:id', name: 'getWorkflow', tag: 'workflows',
+      method: 'GET', path: '/workflows/:id', name: 'getWorkflow', cacheable: true, tag: 'workflows',
       summary: `One workflow (${EMBEDS})`,
       responses: { 200: { description: 'The workflow', schema: workflowDoc } },
       errors: [...AUTH_ERRORS, 404],

@@ -17,7 +17,7 @@ export function worktyRoutes({ workties }: RouteServices, { config }: RouteDeps)
   const uploadLimit = Math.max(config.restBodyLimit, config.packageLimit * 4 + 64 * 1024);
   return [
     serve(workties.list, {
-      method: 'GET', path: '/workties', name: 'listWorkties', tag: 'workties',
+      method: 'GET', path: '/workties', name: 'listWorkties', cacheable: true, tag: 'workties',
       summary: 'List workties: the caller\'s own and the templates (embed: account, properties, type, category, languagetype, validationstate)',
       responses: { 200: { description: 'The workties (without package bytes)', schema: z.array(worktyDoc), headers: RECORDS_COUNT } },
       errors: AUTH_ERRORS,
@@ -32,7 +32,7 @@ export function worktyRoutes({ workties }: RouteServices, { config }: RouteDeps)
       reply: createdReply('/workties'),
     }),
     serve(workties.get, {
-      method: 'GET', path: '/workties/:id', name: 'getWorkty', tag: 'workties',
+      method: 'GET', path: '/workties/:id', name: 'getWorkty', cacheable: true, tag: 'workties',
       summary: 'One workty (without package bytes)',
       responses: { 200: { description: 'The workty', schema: worktyDoc } },
       errors: [...AUTH_ERRORS, 404],

@@ -75,13 +75,33 @@ export function apiFields(entity: Record<string, FieldKind>, replace: Record<str
   return out;
 }
 
+interface PickStep {
+  name: string;
+  store: string;
+  read: ((source: object) => unknown) | undefined;
+}
+
+/**
+ * The steps of `pickApiFields` per field table, worked out once: every document of every response
+ * goes through it, and walking the table with `Object.entries` each time allocated an array per field.
+ */
+const PICK_STEPS = new WeakMap<Record<string, ApiField>, readonly PickStep[]>();
+
+function pickSteps(fields: Record<string, ApiField>): readonly PickStep[] {
+  let steps = PICK_STEPS.get(fields);
+  if (steps === undefined) {
+    steps = Object.entries(fields).map(([name, field]) => ({ name, store: field.store, read: field.read as PickStep['read'] }));
+    PICK_STEPS.set(fields, steps);
+  }
+  return steps;
+}
+
 /** The API form of a (possibly projected) stored document: the declared fields whose source is present. */
 export function pickApiFields(source: object, fields: Record<string, ApiField>): ApiDoc {
   const out: ApiDoc = {};
-  for (const [name, field] of Object.entries(fields)) {
-    if (!Object.hasOwn(source, field.store)) continue;
-    const read = field.read as ((source: object) => unknown) | undefined;
-    out[name] = read === undefined ? (source as Record<string, unknown>)[field.store] : read(source);
+  for (const step of pickSteps(fields)) {
+    if (!Object.hasOwn(source, step.store)) continue;
+    out[step.name] = step.read === undefined ? (source as Record<string, unknown>)[step.store] : step.read(source);
   }
   return out;
 }

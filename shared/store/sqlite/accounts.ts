@@ -37,6 +37,18 @@ function toCredentials(row: AccountRow): AccountCredentials {
   return { account: toAccount(row), passwordHash: row.passwordHash, credentialsVersion: row.credentialsVersion };
 }
 
+/** The credential lookup of every authenticated request, read as an array of columns (see RowCodec). */
+const CREDENTIALS_BY_EMAIL = `SELECT _id, name, email, aclRoleNames, amount, removed, removedDate, created, updated,
+  passwordHash, credentialsVersion FROM accounts WHERE emailKey = ?`;
+
+function credentialsOf(v: unknown[]): AccountCredentials {
+  const account: Account = {
+    _id: v[0] as Id, name: v[1] as string, email: v[2] as string, aclRoleNames: JSON.parse(v[3] as string) as RoleName[],
+    amount: v[4] as number, removed: v[5] === 1, removedDate: v[6] as string | null, created: v[7] as string, updated: v[8] as string,
+  };
+  return { account, passwordHash: v[9] as string, credentialsVersion: v[10] as number };
+}
+
 const emailKey = (email: string): string => email.toLowerCase();
 
 const PATCH_KEYS = ['name', 'email', 'passwordHash', 'aclRoleNames', 'amount', 'removed'] as const satisfies ReadonlyArray<keyof AccountPatch>;
@@ -170,8 +182,8 @@ export class SqliteAccounts implements AccountRepository {
 
   async findCredentialsByEmail(email: string): Promise<AccountCredentials | null> {
     if (typeof email !== 'string') return null;
-    const row = this.ctx.stmt('SELECT * FROM accounts WHERE emailKey = ?').get(emailKey(email)) as AccountRow | undefined;
-    return row === undefined ? null : toCredentials(row);
+    const values = this.ctx.raw(CREDENTIALS_BY_EMAIL).get(emailKey(email)) as unknown[] | undefined;
+    return values === undefined ? null : credentialsOf(values);
   }
 
   async getCredentials(id: Id): Promise<AccountCredentials | null> {

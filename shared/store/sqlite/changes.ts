@@ -34,7 +34,8 @@ export class SqliteChanges implements ChangeFeed {
   async read(afterSeq: number, limit: number = DEFAULT_CHANGES_LIMIT): Promise<ChangeEvent[]> {
     const bounded = Math.min(Math.max(1, Math.floor(limit)), MAX_CHANGES_LIMIT);
     const after = Number.isFinite(afterSeq) ? Math.floor(afterSeq) : 0;
-    const rows = this.ctx.stmt('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?').all(after, bounded) as ChangeRow[];
+    // `LIMIT +?`: see PAGE_CLAUSE in query.ts (a bare bound LIMIT is planned again on every read).
+    const rows = this.ctx.stmt('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT +?').all(after, bounded) as ChangeRow[];
     return rows.map(toChange);
   }
 

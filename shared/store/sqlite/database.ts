@@ -64,6 +64,8 @@ export class SqliteContext {
    * much as running a small page).
    */
   private readonly builtStatements = new LRUCache<string, Statement>({ max: 256 });
+  /** Kept apart like `plucking`: `raw()` changes a statement's mode. */
+  private readonly rawStatements = new LRUCache<string, Statement>({ max: 256 });
   private readonly runner: Database.Transaction<(fn: () => unknown) => unknown>;
   /** The transaction this connection is in, if any. */
   private mode: 'none' | 'read' | 'write' = 'none';
@@ -88,6 +90,20 @@ export class SqliteContext {
     if (statement === undefined) {
       statement = this.db.prepare(sql);
       this.builtStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * A prepared statement returning each row as an array of its columns (`raw()`): no object with
+   * named properties is built per row (for a page of rows, that costs more than the query). For
+   * constant and built SQL texts alike; the most recent 256 are kept.
+   */
+  raw(sql: string): Statement {
+    let statement = this.rawStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql).raw();
+      this.rawStatements.set(sql, statement);
     }
     return statement;
   }

@@ -47,8 +47,11 @@ class SqliteStore implements Store {
   readonly changes;
   private closed = false;
 
+  private readonly ctx: SqliteContext;
+
   constructor(private readonly db: Connection) {
     const ctx = new SqliteContext(db);
+    this.ctx = ctx;
     this.accounts = new SqliteAccounts(ctx);
     this.workflows = new SqliteWorkflows(ctx);
     this.instances = new SqliteInstances(ctx);
@@ -64,7 +67,8 @@ class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('SQLite store is closed');
-    this.db.prepare('SELECT 1').get();
+    // Prepared once: health checks may be polled often.
+    this.ctx.stmt('SELECT 1').get();
   }
 
   async close(): Promise<void> {

@@ -178,7 +178,7 @@ export class SqliteInstances implements InstanceRepository {
     const wanted = [...new Set(ids.filter(isId))];
     if (wanted.length === 0) return [];
     const tenant = scopeAccount(scope);
-    const rows = this.ctx.db.prepare(`SELECT * FROM instances WHERE _id IN (${placeholders(wanted.length)})`).all(...wanted) as InstanceRow[];
+    const rows = this.ctx.built(`SELECT * FROM instances WHERE _id IN (${placeholders(wanted.length)})`).all(...wanted) as InstanceRow[];
     const byId = new Map(rows.filter((row) => tenant === null || row.accountId === tenant).map((row) => [row._id, row]));
     return wanted.flatMap((id) => {
       const row = byId.get(id);

@@ -22,6 +22,14 @@ export interface ListSpec {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * `LIMIT +? OFFSET +?`, not `LIMIT ? OFFSET ?`: SQLite (3.4x and later) uses a bare bound LIMIT as a
+ * planning hint and marks the statement to be planned again whenever that parameter is bound, i.e.
+ * on every run (a full parse and plan, more than the query itself for a small page). The unary plus
+ * makes it an expression the planner does not peek at, so the cached plan is kept.
+ */
+export const PAGE_CLAUSE = 'LIMIT +? OFFSET +?';
+
 /** A whitelisted field as a quoted column name. */
 export function column(entity: ListedEntity, field: string): string {
   if (fieldKind(entity, field) === undefined || !IDENTIFIER.test(field)) throw new Error(`Not a column of ${entity}: ${field}`);
@@ -52,13 +60,28 @@ function orderClause(spec: ListSpec, q: NormalisedQuery): string {
   return `${keys.join(', ')}, ${spec.tieBreak}`;
 }
 
-/** The page of rows and, when asked, the total of all matching rows; on one snapshot. */
-export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: NormalisedQuery): { rows: Row[]; total: number | null } {
+/**
+ * How a table's rows are read as arrays of columns (better-sqlite3's `raw()`) and made into row
+ * objects of one fixed shape: building each row with named properties costs more than reading it.
+ */
+export interface RowCodec<Row> {
+  /** The SELECT's column list, in the order `decode` reads the values. */
+  readonly columns: string;
+  decode(values: unknown[]): Row;
+}
+
+/**
+ * The page of rows and, when asked, the total of all matching rows; on one snapshot. With a codec,
+ * rows are read as arrays and decoded (see RowCodec); without, as objects of every column.
+ */
+export function selectPage<Row>(ctx: SqliteContext, spec: ListSpec, q: NormalisedQuery, codec?: RowCodec<Row>): { rows: Row[]; total: number | null } {
   const where = whereClause(spec, q);
   return ctx.read(() => {
-    const rows = ctx
-      .built(`SELECT * FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} LIMIT ? OFFSET ?`)
-      .all(...where.params, q.perPage, (q.pageNum - 1) * q.perPage) as Row[];
+    const tail = `FROM ${spec.table} ${where.sql} ORDER BY ${orderClause(spec, q)} ${PAGE_CLAUSE}`;
+    const params = [...where.params, q.perPage, (q.pageNum - 1) * q.perPage];
+    const rows = codec === undefined
+      ? ctx.built(`SELECT * ${tail}`).all(...params) as Row[]
+      : (ctx.raw(`SELECT ${codec.columns} ${tail}`).all(...params) as unknown[][]).map(codec.decode);
     let total: number | null = null;
     if (q.count) {
       const counted = ctx.built(`SELECT COUNT(*) AS n FROM ${spec.table} ${where.sql}`).get(...where.params) as { n: number };
@@ -81,10 +104,11 @@ export function listPage<Row, Doc extends object>(
  */
 export function listPageOf<Row, Doc extends object>(
   ctx: SqliteContext, spec: ListSpec, query: ListQuery | undefined, toDocs: (rows: Row[], fields: string[] | null) => Doc[],
+  codec?: RowCodec<Row>,
 ): Page<Doc> {
   const q = normaliseQuery(spec.entity, query);
   return ctx.read(() => {
-    const { rows, total } = selectPage<Row>(ctx, spec, q);
+    const { rows, total } = selectPage<Row>(ctx, spec, q, codec);
     return { items: toDocs(rows, q.fields).map((doc) => project(doc, q.fields)), total };
   });
 }

@@ -8,7 +8,7 @@ import type { NewWorkflow, WorkflowPatch, WorkflowRepository } from '../port.js'
 import { assertNoActiveRun, deleteWorkflowData } from './cascade.js';
 import { placeholders, type SqliteContext } from './database.js';
 import { assertAccountExists } from './owners.js';
-import { listPageOf, projection, type ListSpec } from './query.js';
+import { listPageOf, projection, type ListSpec, type RowCodec } from './query.js';
 import { validate, type Checker } from './validate.js';
 
 export interface WorkflowRow {
@@ -20,6 +20,15 @@ export interface WorkflowRow {
   created: string;
   updated: string;
 }
+
+/** Workflow rows read as arrays (pages of a list). */
+const workflowCodec: RowCodec<WorkflowRow> = {
+  columns: '_id, accountId, name, "desc", lastRunId, created, updated',
+  decode: (v) => ({
+    _id: v[0] as Id, accountId: v[1] as Id, name: v[2] as string, desc: v[3] as string, lastRunId: v[4] as Id | null,
+    created: v[5] as string, updated: v[6] as string,
+  }),
+};
 
 export function workflowRow(ctx: SqliteContext, id: Id): WorkflowRow | undefined {
   return ctx.stmt('SELECT * FROM workflows WHERE _id = ?').get(id) as WorkflowRow | undefined;
@@ -50,9 +59,9 @@ function toWorkflows(ctx: SqliteContext, rows: WorkflowRow[], fields: string[] |
   if (rows.length === 0 || (fields !== null && !fields.includes('worktiesInstancesIds'))) return rows.map((row) => withInstanceIds(row, []));
   const byWorkflow = new Map<Id, Id[]>(rows.map((row) => [row._id, []]));
   const instances = ctx
-    .built(`SELECT workflowId, _id FROM instances WHERE workflowId IN (${placeholders(rows.length)}) ORDER BY workflowId, position`)
-    .all(...rows.map((row) => row._id)) as Array<{ workflowId: Id; _id: Id }>;
-  for (const instance of instances) byWorkflow.get(instance.workflowId)!.push(instance._id);
+    .raw(`SELECT workflowId, _id FROM instances WHERE workflowId IN (${placeholders(rows.length)}) ORDER BY workflowId, position`)
+    .all(...rows.map((row) => row._id)) as Array<[workflowId: Id, id: Id]>;
+  for (const [workflowId, id] of instances) byWorkflow.get(workflowId)!.push(id);
   return rows.map((row) => withInstanceIds(row, byWorkflow.get(row._id)!));
 }
 
@@ -100,7 +109,7 @@ export class SqliteWorkflows implements WorkflowRepository {
       entity: 'workflow', table: 'workflows', where: tenant === null ? [] : ['accountId = ?'], params: tenant === null ? [] : [tenant],
       defaultOrder: '"created" ASC', tieBreak: '"_id" ASC',
     };
-    return listPageOf(this.ctx, spec, query, (rows: WorkflowRow[], fields) => toWorkflows(this.ctx, rows, fields));
+    return listPageOf(this.ctx, spec, query, (rows: WorkflowRow[], fields) => toWorkflows(this.ctx, rows, fields), workflowCodec);
   }
 
   async update(id: Id, scope: Scope, patch: WorkflowPatch): Promise<Workflow> {

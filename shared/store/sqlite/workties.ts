@@ -157,7 +157,7 @@ export class SqliteWorkties implements WorktyRepository {
   async getMany(ids: Id[], reach: WorktyScope): Promise<Workty[]> {
     const wanted = [...new Set(ids.filter(isId))];
     if (wanted.length === 0) return [];
-    const rows = this.ctx.db.prepare(`SELECT * FROM workties WHERE _id IN (${placeholders(wanted.length)})`).all(...wanted) as WorktyRow[];
+    const rows = this.ctx.built(`SELECT * FROM workties WHERE _id IN (${placeholders(wanted.length)})`).all(...wanted) as WorktyRow[];
     const byId = new Map(rows.filter((row) => visible(row, reach)).map((row) => [row._id, row]));
     return wanted.flatMap((id) => {
       const row = byId.get(id);
