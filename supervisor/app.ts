@@ -5,6 +5,9 @@
  * The client API (`clients/`: `/accounts`, `/workflows`, `/workties`, `/devices`, `/payments`,
  * `/runs`) shares the same `io` and the same change feed tailer: every change the engine stores
  * reaches client sockets through the feed, like any other change.
+ *
+ * Metrics: one registry (given by main.ts with the process's own series, else made here), the store
+ * timed through a decorator, the engine's series (`metrics.ts`), served at `GET /metrics`.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpsServer } from 'node:https';
@@ -13,6 +16,9 @@ import { Server as IoServer } from 'socket.io';
 import type { SupervisorConfig } from '../config/index.js';
 import type { ChangeEvent } from '../shared/domain/model.js';
 import type { Logger } from '../shared/log.js';
+import { metricsEndpoint } from '../shared/metrics/endpoint.js';
+import { createMetricsRegistry, type Registry } from '../shared/metrics/registry.js';
+import { instrumentStore } from '../shared/metrics/store.js';
 import { worktyVersion } from '../shared/paths.js';
 import { WORKER_NAMESPACE } from '../shared/protocol/worker.js';
 import { PasswordLogin } from '../shared/security/login.js';
@@ -29,7 +35,8 @@ import { LeaseKeeper } from './engine/leases.js';
 import { ReportIntake } from './engine/reports.js';
 import { createRequestListener, type HealthReport } from './http.js';
 import { InflightTracker } from './inflight.js';
-import { packageDownload } from './workers/packages.js';
+import { attachSupervisorMetrics } from './metrics.js';
+import { credentialCheck, packageDownload } from './workers/packages.js';
 import { PresenceRecorder } from './workers/presence.js';
 import { SessionRegistry } from './workers/registry.js';
 import { WorkerNamespaceHandler, type WorkerNamespace } from './workers/namespace.js';
@@ -40,7 +47,7 @@ export type SupervisorSettings = Pick<SupervisorConfig,
   | 'reconnectGraceMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'dispatchAckTimeoutMs' | 'retryMaxAttempts'
   | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'
   | 'presenceHeartbeatMs' | 'bcryptCost' | 'credentialCacheTtlMs' | 'packageLimit' | 'loginFailuresPerAccount'
-  | 'loginFailuresPerAddress' | 'loginFailureWindowMs'>;
+  | 'loginFailuresPerAddress' | 'loginFailureWindowMs'> & Partial<Pick<SupervisorConfig, 'metricsToken'>>;
 
 export interface SupervisorDeps {
   config: SupervisorSettings;
@@ -51,6 +58,8 @@ export interface SupervisorDeps {
   adapter?: ClientAdapter;
   /** Default: bcrypt with the configured cost. */
   hasher?: PasswordHasher;
+  /** Where the supervisor's series go. Default: a registry of its own. */
+  metrics?: Registry;
 }
 
 export interface Supervisor {
@@ -61,6 +70,8 @@ export interface Supervisor {
   readonly registry: SessionRegistry;
   /** The client socket API (its sessions, its fan-out). */
   readonly clients: ClientApi;
+  /** The registry `GET /metrics` serves. */
+  readonly metrics: Registry;
   /** Loads the active runs, starts following the store, then listens; resolves with the bound port. */
   listen(): Promise<{ port: number }>;
   /** Idempotent, ordered shutdown (see `close` below); the store is the caller's to close. */
@@ -69,8 +80,10 @@ export interface Supervisor {
   readonly lifecycle: EventEmitter<{ closing: []; closed: [] }>;
 }
 
-export function createSupervisor({ config, store, tls, logger, adapter, hasher: givenHasher }: SupervisorDeps): Supervisor {
+export function createSupervisor({ config, store: givenStore, tls, logger, adapter, hasher: givenHasher, metrics: givenMetrics }: SupervisorDeps): Supervisor {
   const startedAt = Date.now();
+  const metrics = givenMetrics ?? createMetricsRegistry();
+  const store = instrumentStore(givenStore, metrics);
   let closing: Promise<void> | null = null;
   const lifecycle = new EventEmitter<{ closing: []; closed: [] }>();
   const inflight = new InflightTracker();
@@ -116,7 +129,12 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
     };
   };
   const httpsServer = createServer({ cert: tls.cert, key: tls.key },
-    createRequestListener({ health, packages: packageDownload(store, logger.child({ component: 'packages' })) }, logger));
+    createRequestListener({
+      health,
+      packages: packageDownload(store, logger.child({ component: 'packages' })),
+      credential: credentialCheck(store),
+      metrics: metricsEndpoint(metrics, config.metricsToken),
+    }, logger));
   const io = new IoServer(httpsServer, {
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
@@ -147,6 +165,8 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
     sharedAdapter: adapter?.shared ?? false,
     closing: () => closing !== null,
   });
+
+  const engineMetrics = attachSupervisorMetrics(metrics, { engine, registry, clientSockets: () => clients.sessions.size });
 
   const onChange = (change: ChangeEvent): void => {
     if (change.entity === 'run') {
@@ -219,11 +239,12 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
         httpsServer.closeIdleConnections();
         await closed;
       });
+      engineMetrics.close();
       logger.info('supervisor closed');
       lifecycle.emit('closed');
     })();
     return closing;
   };
 
-  return { httpsServer, io, engine, tailer, registry, clients, listen, close, lifecycle };
+  return { httpsServer, io, engine, tailer, registry, clients, metrics, listen, close, lifecycle };
 }
