@@ -148,6 +148,14 @@ function shutDown(server: Server, graceMs: number, log: Logger): Promise<void> {
   });
 }
 
+/**
+ * The longest a shutdown may take before main.ts gives up: the grace for requests under way, plus a
+ * margin for closing the store. A service manager must wait longer (compose stop_grace_period).
+ */
+export function restApiStopBoundMs(config: Pick<RestapiConfig, 'shutdownGraceMs'>): number {
+  return config.shutdownGraceMs + 5000;
+}
+
 /** A REST API server with the store, logger and TLS material it made itself (what `main.ts` runs). */
 export interface RunningRestApi {
   port: number;
