@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, restapiSettings } from '../config/index.js';
 import type { RestapiConfig } from '../config/index.js';
 import { loopbackFor, runHealthCheck } from '../shared/health-check.js';
-import { restApiStopBoundMs, startRestApi } from './app.js';
+
 
 const program = new Command()
   .name('workty-restapi')
@@ -32,6 +32,8 @@ try {
 if (options.check === true) await runHealthCheck(`https://${loopbackFor(config.restHost)}:${config.restPort}/api/v1/health`);
 
 try {
+  // Loaded after the check: `--check` needs none of the server (nor restify's start-up warning).
+  const { restApiStopBoundMs, startRestApi } = await import('./app.js');
   const api = await startRestApi(config);
   // Under the launcher (an IPC channel exists): say we serve, and where.
   const host = config.restHost === '0.0.0.0' || config.restHost === '::' ? 'localhost' : config.restHost;

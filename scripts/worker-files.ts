@@ -5,7 +5,7 @@
  * no server code and no native module: the same files run on amd64, arm64 and armv7, and nothing is
  * compiled for the board. The set is traced by @vercel/nft from the entry points below; the pino
  * transport used on a terminal (pino-pretty, in a worker thread) is loaded by name, so it is added
- * as an entry point of its own. `--service` adds the systemd unit (docker/systemd), for a board
+ * as an entry point of its own (with its command, to read a board's logs). `--service` adds the systemd unit (docker/systemd), for a board
  * without docker (`npm run worker:bundle`, docs/deploy.md).
  */
 import { cpSync, mkdirSync } from 'node:fs';
@@ -25,6 +25,8 @@ export function workerEntryPoints(root: string): string[] {
     'dist/worker/enrol.js',
     'dist/worker/sdk/index.js',
     relative(root, require.resolve('pino-pretty')),
+    // For reading a board's logs: journalctl -u workty-worker -o cat | node node_modules/pino-pretty/bin.js
+    relative(root, join(dirname(require.resolve('pino-pretty/package.json')), 'bin.js')),
     relative(root, join(pino, 'lib', 'worker.js')),
     relative(root, join(threadStream, 'lib', 'worker.js')),
   ];

@@ -29,7 +29,7 @@ interface Options {
   ca?: string;
   fingerprint?: string;
   secretFile?: string;
-  envFile: string;
+  output: string;
   timeout: string;
 }
 
@@ -41,7 +41,8 @@ const program = new Command('workty-enrol')
   .option('--ca <file>', 'PEM file of the certificate (or CA) to trust for the supervisor')
   .option('--fingerprint <sha256>', 'SHA-256 fingerprint of the supervisor\'s certificate to pin instead of --ca')
   .option('--secret-file <file>', 'read the device secret from this file instead of standard input')
-  .option('--env-file <file>', 'the environment file to write', '/etc/workty/worker.env')
+  // Not `--env-file`: Node.js 20 takes that flag for itself wherever it appears.
+  .option('--output <file>', 'the environment file to write', '/etc/workty/worker.env')
   .option('--timeout <ms>', 'how long to wait for the supervisor', '15000')
   .parse();
 
@@ -80,9 +81,9 @@ async function main(options: Options): Promise<void> {
   } finally {
     agent.destroy();
   }
-  writeEnvFile(options.envFile, device.name, values);
+  writeEnvFile(options.output, device.name, values);
   process.stdout.write(`Device "${device.name}" (${device._id}) is accepted by ${values.WORKTY_SUPERVISOR_URL}.\n`
-    + `Wrote ${resolve(options.envFile)} (mode 0600). Start the worker with it, e.g.: sudo systemctl enable --now workty-worker\n`);
+    + `Wrote ${resolve(options.output)} (mode 0600). Start the worker with it, e.g.: sudo systemctl enable --now workty-worker\n`);
 }
 
 function pinned(value: string): string {

@@ -62,7 +62,10 @@ describe('deployment files', () => {
           expect(lastOf(image, 'STOPSIGNAL')?.args).to.equal('SIGTERM');
           expect(execForm(lastOf(image, 'ENTRYPOINT')!)).to.deep.equal(['/usr/bin/tini', '--']);
           expect(instructionsOf(image, 'RUN').map((i) => i.args).join('\n')).to.match(/apt-get install[^&]*\btini\b/);
-          expect(execForm(lastOf(image, 'CMD')!)).to.deep.equal(['node', `dist/${role}/main.js`]);
+          const command = execForm(lastOf(image, 'CMD')!);
+          expect(command[0]).to.equal('node');
+          expect(command[command.length - 1]).to.equal(`dist/${role}/main.js`);
+          for (const flag of command.slice(1, -1)) expect(flag).to.match(/^--[a-z-]+(=\S+)?$/);
           const health = lastOf(image, 'HEALTHCHECK')!;
           expect(health.args).to.match(/--interval=\d+s/);
           expect(execForm(health)).to.deep.equal(['node', `dist/${role}/main.js`, '--check']);
