@@ -5,30 +5,13 @@
  * series; the logs are JSON lines with their run and device fields. One stack for the whole suite.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../../shared/paths.js';
 import type { ApiClient } from '../../lib/https-client.js';
+import { enrol } from '../../lib/deploy/enrol.js';
 import { DeployStack, type RoleProcess } from '../../lib/deploy/stack.js';
 import { restRun, restRunUntil, restWorkflow, FINAL } from '../../lib/deploy/rest-flow.js';
 import { waitFor } from '../../lib/wait.js';
-
-/** `node dist/worker/enrol.js ARGS` with `stdin` as its standard input. */
-export function enrol(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'dist', 'worker', 'enrol.js'), ...args], {
-      cwd: projectRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 describe('deployment: the roles as the images and the compose file run them', function () {
   this.timeout(120_000);
