@@ -24,6 +24,12 @@ export const accountSettings = {
   credentialCacheTtlMs: s.duration('WORKTY_CREDENTIAL_CACHE_TTL', '5m', 0, 3_600_000, 'How long a successful password check is remembered (0 = never); a password change or removal ends it at once'),
 };
 
+/** Prometheus metrics, served on each server role's own HTTPS port (docs/operations.md). */
+export const metricsSettings = {
+  metricsToken: s.secret('WORKTY_METRICS_TOKEN', 16,
+    'Bearer token a scraper sends to GET /metrics on the role\'s HTTPS port (Prometheus text format); unset = /metrics is off (404)'),
+};
+
 const MIB = 1024 * 1024;
 
 /**
@@ -39,4 +45,4 @@ export const clientApiSettings = {
 };
 
 /** Everything a process that opens the store and serves TLS needs. */
-export const serverSettings = { ...loggingSettings, ...storeSettings, ...tlsSettings, ...accountSettings };
+export const serverSettings = { ...loggingSettings, ...storeSettings, ...tlsSettings, ...accountSettings, ...metricsSettings };

@@ -20,7 +20,9 @@ const RULES_TEXT = [
   'Every setting is an environment variable; the same keys (or their camelCase names) may be given in a',
   'JSON file passed with `--config FILE`. Precedence: environment, then file, then default. Invalid',
   'values stop the process at start with the variable\'s name and what is allowed. Durations accept',
-  '`250ms`, `30s`, `5m`, `1h` or a number of milliseconds.',
+  '`250ms`, `30s`, `5m`, `1h` or a number of milliseconds. A secret may instead be read from a file named',
+  'by the variable with `_FILE` appended (e.g. `WORKTY_ADMIN_PASSWORD_FILE=/run/secrets/admin_password`, as',
+  'docker and compose secrets are mounted); setting both is an error.',
 ].join('\n');
 
 /** The README section: the launcher's table (it includes every server setting) and the worker's. */

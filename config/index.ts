@@ -1,5 +1,5 @@
 /** The configuration of every role: one spec per process (see schema.ts for the rules). */
-export { ConfigError, settingsTable } from './schema.js';
+export { ConfigError, fileVariable, settingsTable, variablesOf } from './schema.js';
 export type { ConfigOf, ConfigSources, Setting, SettingsSpec } from './schema.js';
 export { LOG_LEVELS, serverSettings } from './common.js';
 export { restapiSettings } from './restapi.js';

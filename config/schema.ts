@@ -6,6 +6,9 @@
  * before anything is created.
  *
  * Human-friendly input ("30s", "5m") is normalised to milliseconds here, once.
+ *
+ * A secret may instead be read from a file named by `<VARIABLE>_FILE` (the convention of docker and
+ * compose secrets, mounted under /run/secrets), so that it needs to be in no environment and no image.
  */
 import { readFileSync } from 'node:fs';
 import ms from 'ms';
@@ -92,6 +95,16 @@ function isUrlWithScheme(value: string, schemes: readonly string[]): boolean {
 }
 
 export type SettingsSpec = Record<string, Setting<unknown>>;
+
+/** The variable naming a file that holds a secret setting's value (`WORKTY_ADMIN_PASSWORD_FILE`). */
+export function fileVariable(setting: Setting<unknown>): string {
+  return `${setting.env}_FILE`;
+}
+
+/** Every environment variable a spec reads: each setting's, and the `_FILE` variant of each secret. */
+export function variablesOf(spec: SettingsSpec): string[] {
+  return Object.values(spec).flatMap((s) => (s.secret ? [s.env, fileVariable(s)] : [s.env]));
+}
 export type ConfigOf<S extends SettingsSpec> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
 /** Thrown with one line per wrong key; roles print it and exit non-zero. */
@@ -120,7 +133,8 @@ export function loadConfig<S extends SettingsSpec>(spec: S, sources: ConfigSourc
   const fromFile = sources.file === undefined ? {} : readConfigFile(sources.file, spec, sources.otherRoles ?? [], problems);
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
-    const envValue = env[s.env];
+    const envValue = s.secret ? secretFromEnv(s, env, problems) : env[s.env];
+    if (envValue === null) continue;
     const raw: Raw | undefined = envValue !== undefined && envValue !== '' ? envValue : fromFile[name] ?? s.default;
     const parsed = s.schema.safeParse(raw);
     if (parsed.success) {
@@ -132,6 +146,33 @@ export function loadConfig<S extends SettingsSpec>(spec: S, sources: ConfigSourc
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;
+}
+
+/**
+ * A secret's value from its variable or from the file its `_FILE` variable names; null (with the
+ * problem noted) when both are set or the file cannot be read. The file's one trailing newline (as
+ * `echo` writes it) is not part of the value.
+ */
+function secretFromEnv(setting: Setting<unknown>, env: NodeJS.ProcessEnv, problems: string[]): string | undefined | null {
+  const fileVar = fileVariable(setting);
+  const path = env[fileVar];
+  if (path === undefined || path === '') return env[setting.env];
+  if (env[setting.env] !== undefined && env[setting.env] !== '') {
+    problems.push(`${setting.env} and ${fileVar} are both set: set one of them`);
+    return null;
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    problems.push(`${fileVar} = ${JSON.stringify(path)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    return null;
+  }
+  if (text === '') {
+    problems.push(`${fileVar} = ${JSON.stringify(path)}: the file is empty`);
+    return null;
+  }
+  return text;
 }
 
 function readConfigFile(path: string, spec: SettingsSpec, otherRoles: readonly SettingsSpec[], problems: string[]): Record<string, Raw> {
@@ -166,7 +207,8 @@ function readConfigFile(path: string, spec: SettingsSpec, otherRoles: readonly S
 export function settingsTable(spec: SettingsSpec): string {
   const rows = Object.values(spec).map((s) => {
     const def = s.default === undefined ? '(unset)' : `\`${s.default}\``;
-    return `| \`${s.env}\` | ${def} | ${s.allowed} | ${s.doc} |`;
+    const allowed = s.secret ? `${s.allowed}; or a file holding it, named by \`${fileVariable(s)}\`` : s.allowed;
+    return `| \`${s.env}\` | ${def} | ${allowed} | ${s.doc} |`;
   });
   return ['| Variable | Default | Allowed | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

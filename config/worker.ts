@@ -30,5 +30,9 @@ export const workerSettings = {
   reconnectMaxMs: s.duration('WORKTY_WORKER_RECONNECT_MAX', '30s', 10, 3_600_000, 'Longest delay between reconnection attempts'),
   refusedBackoffMs: s.duration('WORKTY_WORKER_REFUSED_BACKOFF', '2m', 10, 86_400_000, 'Wait after a refusal for bad credentials, a disabled device or an unsupported protocol version (at least what the supervisor asks)'),
   readyWaitMs: s.duration('WORKTY_WORKER_READY_WAIT', '15s', 0, 600_000, 'At start, how long the worker waits for its first session before telling a launcher it is up (it keeps trying after that)'),
+  statusFile: s.optionalText('WORKTY_WORKER_STATUS_FILE',
+    'Where the worker keeps its status for `--check`; unset = WORKTY_WORKER_DIR/status.json (a path on a tmpfs such as /run spares an SD card)'),
+  statusIntervalMs: s.duration('WORKTY_WORKER_STATUS_INTERVAL', '10s', 1000, 600_000,
+    'How often the worker writes WORKTY_WORKER_DIR/status.json, which `main.js --check` (the container health check) reads: unhealthy when the file is older than 3 × this, or when the worker has had no session with the supervisor for as long'),
   shutdownGraceMs: s.duration('WORKTY_WORKER_SHUTDOWN_GRACE', '10s', 0, 3_600_000, 'On SIGTERM, how long running attempts may finish before they are killed and handed back (give the service manager at least this + the kill grace + 5 s)'),
 };

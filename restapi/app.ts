@@ -2,8 +2,9 @@
  * Composition root of the REST API server. `createRestApi` builds the server from what it is given
  * (configuration, an open store, a logger, TLS material), in this order: security (hasher, cached
  * verification, throttle, passport), the supervisor probe, the routes and their OpenAPI document,
- * then the restify server with its plumbing. `startRestApi` is what `main.ts` runs: it also makes
- * the logger, the TLS material and the store, and owns them.
+ * then the restify server with its plumbing and its metrics (the store is timed through a decorator).
+ * `startRestApi` is what `main.ts` runs: it also makes the logger, the metrics registry (with the
+ * process's own series), the TLS material and the store, and owns them.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ import type { Request, Server } from 'restify';
 import type { RestapiConfig } from '../config/index.js';
 import type { Logger } from '../shared/log.js';
 import { createLogger } from '../shared/log.js';
+import { createMetricsRegistry, type Registry } from '../shared/metrics/registry.js';
+import { instrumentStore } from '../shared/metrics/store.js';
 import { worktyVersion } from '../shared/paths.js';
 import { PasswordLogin } from '../shared/security/login.js';
 import { CredentialVerifier, PasswordHasher } from '../shared/security/passwords.js';
@@ -24,6 +27,7 @@ import { SupervisorProbe } from './health.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { methodOverride } from './http/method-override.js';
 import { buildOpenApi } from './http/openapi.js';
+import { installRequestMetrics, mountMetricsRoute } from './http/metrics.js';
 import { installRequestLog } from './http/request-log.js';
 import { ResponseCache } from './http/response-cache.js';
 import { mountRoutes } from './http/route.js';
@@ -41,12 +45,16 @@ export interface RestApiOptions {
   tls: TlsMaterial;
   /** Default: bcrypt with the configured cost. */
   hasher?: PasswordHasher;
+  /** Where the server's series go. Default: a registry of its own. */
+  metrics?: Registry;
 }
 
 export interface RestApi {
   readonly server: Server;
   /** The response cache, when configured (`restResponseCacheBytes` > 0). */
   readonly responseCache: ResponseCache | undefined;
+  /** The registry `GET /metrics` serves. */
+  readonly metrics: Registry;
   /** Listens (default: the configured host and port; tests pass port 0) and resolves with the port. */
   listen(port?: number, host?: string): Promise<{ port: number }>;
   /**
@@ -57,8 +65,10 @@ export interface RestApi {
 }
 
 export function createRestApi(options: RestApiOptions): RestApi {
-  const { config, store, logger, tls } = options;
+  const { config, logger, tls } = options;
   const log = logger.child({ component: 'restapi' });
+  const metrics = options.metrics ?? createMetricsRegistry();
+  const store = instrumentStore(options.store, metrics);
 
   const hasher = options.hasher ?? new PasswordHasher({ cost: config.bcryptCost });
   const verifier = new CredentialVerifier(store.accounts, hasher, { ttlMs: config.credentialCacheTtlMs });
@@ -86,6 +96,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
   server.server.requestTimeout = 300_000;
 
   installRequestLog(server, log);
+  installRequestMetrics(server, metrics);
   server.pre(methodOverride);
   server.pre(versioning);
   installErrorHandler(server, log);
@@ -98,6 +109,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
     bodyLimit: config.restBodyLimit,
     ...(cache === undefined ? {} : { cache }),
   });
+  mountMetricsRoute(server, metrics, config.metricsToken);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -108,6 +120,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
   return {
     server,
     responseCache: cache,
+    metrics,
     listen(port = config.restPort, host = config.restHost) {
       return new Promise((resolve, reject) => {
         server.server.once('error', reject);
@@ -143,6 +156,14 @@ function shutDown(server: Server, graceMs: number, log: Logger): Promise<void> {
   });
 }
 
+/**
+ * The longest a shutdown may take before main.ts gives up: the grace for requests under way, plus a
+ * margin for closing the store. A service manager must wait longer (compose stop_grace_period).
+ */
+export function restApiStopBoundMs(config: Pick<RestapiConfig, 'shutdownGraceMs'>): number {
+  return config.shutdownGraceMs + 5000;
+}
+
 /** A REST API server with the store, logger and TLS material it made itself (what `main.ts` runs). */
 export interface RunningRestApi {
   port: number;
@@ -155,7 +176,7 @@ export async function startRestApi(config: RestapiConfig): Promise<RunningRestAp
   if (await ensureSelfSignedTls(config)) logger.info('made a self-signed TLS certificate under the data directory');
   const tls = loadTls(config);
   const store = await openStore({ dataDir: config.dataDir, mongodbUrl: config.mongodbUrl }, logger);
-  const api = createRestApi({ config, store, logger, tls });
+  const api = createRestApi({ config, store, logger, tls, metrics: createMetricsRegistry({ processMetrics: true }) });
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {

@@ -19,13 +19,15 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Write here instead of stdout (tests capture logs to assert that no secret leaks). */
   destination?: NodeJS.WritableStream;
+  /** Fields on every line besides `role` and `pid` (the worker's `deviceId`). */
+  fields?: Record<string, string | number>;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]);
   const base = {
     level: options.level,
-    base: { role: options.role, pid: process.pid },
+    base: { role: options.role, pid: process.pid, ...options.fields },
     redact: { paths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

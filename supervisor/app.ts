@@ -6,6 +6,9 @@
  * `/runs`) shares the same `io` and the same change feed tailer: every change the engine stores
  * reaches client sockets through the feed, like any other change. The same HTTPS server serves the
  * web dashboard's built files (`dashboard.ts`), which use that client API.
+ *
+ * Metrics: one registry (given by main.ts with the process's own series, else made here), the store
+ * timed through a decorator, the engine's series (`metrics.ts`), served at `GET /metrics`.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpsServer } from 'node:https';
@@ -15,6 +18,9 @@ import { Server as IoServer } from 'socket.io';
 import type { SupervisorConfig } from '../config/index.js';
 import type { ChangeEvent } from '../shared/domain/model.js';
 import type { Logger } from '../shared/log.js';
+import { metricsEndpoint } from '../shared/metrics/endpoint.js';
+import { createMetricsRegistry, type Registry } from '../shared/metrics/registry.js';
+import { instrumentStore } from '../shared/metrics/store.js';
 import { projectRoot, worktyVersion } from '../shared/paths.js';
 import { WORKER_NAMESPACE } from '../shared/protocol/worker.js';
 import { PasswordLogin } from '../shared/security/login.js';
@@ -32,7 +38,8 @@ import { ReportIntake } from './engine/reports.js';
 import { DashboardFiles } from './dashboard.js';
 import { createRequestListener, type HealthReport } from './http.js';
 import { InflightTracker } from './inflight.js';
-import { packageDownload } from './workers/packages.js';
+import { attachSupervisorMetrics } from './metrics.js';
+import { credentialCheck, packageDownload } from './workers/packages.js';
 import { PresenceRecorder } from './workers/presence.js';
 import { SessionRegistry } from './workers/registry.js';
 import { WorkerNamespaceHandler, type WorkerNamespace } from './workers/namespace.js';
@@ -46,7 +53,7 @@ export type SupervisorSettings = Pick<SupervisorConfig,
   | 'reconnectGraceMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'dispatchAckTimeoutMs' | 'retryMaxAttempts'
   | 'retryBackoffMs' | 'taskTimeoutMs' | 'maxLogBytes' | 'maxPackageBytes' | 'changeFeedPollMs' | 'supervisorShutdownGraceMs'
   | 'presenceHeartbeatMs' | 'bcryptCost' | 'credentialCacheTtlMs' | 'packageLimit' | 'loginFailuresPerAccount'
-  | 'loginFailuresPerAddress' | 'loginFailureWindowMs' | 'tokenTtlMs'>;
+  | 'loginFailuresPerAddress' | 'loginFailureWindowMs' | 'tokenTtlMs'> & Partial<Pick<SupervisorConfig, 'metricsToken'>>;
 
 export interface SupervisorDeps {
   config: SupervisorSettings;
@@ -59,6 +66,8 @@ export interface SupervisorDeps {
   hasher?: PasswordHasher;
   /** The built web dashboard to serve (default: `dist/dashboard` of the project); null serves none. */
   dashboardDir?: string | null;
+  /** Where the supervisor's series go. Default: a registry of its own. */
+  metrics?: Registry;
 }
 
 export interface Supervisor {
@@ -69,6 +78,8 @@ export interface Supervisor {
   readonly registry: SessionRegistry;
   /** The client socket API (its sessions, its fan-out). */
   readonly clients: ClientApi;
+  /** The registry `GET /metrics` serves. */
+  readonly metrics: Registry;
   /** Loads the active runs, starts following the store, then listens; resolves with the bound port. */
   listen(): Promise<{ port: number }>;
   /** Idempotent, ordered shutdown (see `close` below); the store is the caller's to close. */
@@ -77,8 +88,10 @@ export interface Supervisor {
   readonly lifecycle: EventEmitter<{ closing: []; closed: [] }>;
 }
 
-export function createSupervisor({ config, store, tls, logger, adapter, hasher: givenHasher, dashboardDir = DASHBOARD_DIR }: SupervisorDeps): Supervisor {
+export function createSupervisor({ config, store: givenStore, tls, logger, adapter, hasher: givenHasher, dashboardDir = DASHBOARD_DIR, metrics: givenMetrics }: SupervisorDeps): Supervisor {
   const startedAt = Date.now();
+  const metrics = givenMetrics ?? createMetricsRegistry();
+  const store = instrumentStore(givenStore, metrics);
   let closing: Promise<void> | null = null;
   const lifecycle = new EventEmitter<{ closing: []; closed: [] }>();
   const inflight = new InflightTracker();
@@ -127,6 +140,8 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
   const httpsServer = createServer({ cert: tls.cert, key: tls.key }, createRequestListener({
     health,
     packages: packageDownload(store, logger.child({ component: 'packages' })),
+    credential: credentialCheck(store),
+    metrics: metricsEndpoint(metrics, config.metricsToken),
     ...(dashboard === null ? {} : { dashboard: (req, res, path) => dashboard.serve(req, res, path) }),
   }, logger));
   const io = new IoServer(httpsServer, {
@@ -160,6 +175,8 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
     sharedAdapter: adapter?.shared ?? false,
     closing: () => closing !== null,
   });
+
+  const engineMetrics = attachSupervisorMetrics(metrics, { engine, registry, clientSockets: () => clients.sessions.size });
 
   const onChange = (change: ChangeEvent): void => {
     if (change.entity === 'run') {
@@ -232,11 +249,12 @@ export function createSupervisor({ config, store, tls, logger, adapter, hasher: 
         httpsServer.closeIdleConnections();
         await closed;
       });
+      engineMetrics.close();
       logger.info('supervisor closed');
       lifecycle.emit('closed');
     })();
     return closing;
   };
 
-  return { httpsServer, io, engine, tailer, registry, clients, listen, close, lifecycle };
+  return { httpsServer, io, engine, tailer, registry, clients, metrics, listen, close, lifecycle };
 }

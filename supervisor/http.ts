@@ -1,13 +1,15 @@
 /**
  * The supervisor's plain HTTPS routes, beside socket.io on the same server: `GET /health` (JSON,
- * read by the REST API's health report and by load balancers), the package download for boards, and
- * everything else to the web dashboard's files (`dashboard.ts`). Errors use the REST API's body shape
- * `{"error": {"code", "message"}}`.
+ * read by the REST API's health report, load balancers and the container health check), the package
+ * download and the credential check for boards, `GET /metrics` (Prometheus; off without
+ * WORKTY_METRICS_TOKEN), and everything else to the web dashboard's files (`dashboard.ts`). Errors
+ * use the REST API's body shape `{"error": {"code", "message"}}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../shared/domain/errors.js';
 import type { Logger } from '../shared/log.js';
-import { PACKAGE_PATH } from '../shared/protocol/worker.js';
+import { METRICS_PATH, type MetricsAnswer } from '../shared/metrics/endpoint.js';
+import { CREDENTIAL_PATH, PACKAGE_PATH } from '../shared/protocol/worker.js';
 
 const CODE_BY_STATUS: Record<number, number> = {
   400: ErrorCode.invalidInput,
@@ -47,6 +49,8 @@ export interface HealthReport {
 export interface Routes {
   health: () => Promise<HealthReport>;
   packages: (req: IncomingMessage, res: ServerResponse, hash: string) => Promise<void>;
+  credential: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  metrics: (method: string | undefined, authorization: string | undefined) => Promise<MetricsAnswer>;
   /** The web dashboard (every other path); without it, other paths are a 404. */
   dashboard?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 }
@@ -60,6 +64,16 @@ export function createRequestListener(routes: Routes, logger: Logger) {
         if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET /health');
         const report = await routes.health();
         return sendJson(res, report.status === 'ok' ? 200 : 503, report);
+      }
+      if (path === METRICS_PATH) {
+        const answer = await routes.metrics(req.method, req.headers.authorization);
+        res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+        res.end(answer.body);
+        return;
+      }
+      if (path === CREDENTIAL_PATH) {
+        if (req.method !== 'GET') return sendError(res, 405, `use GET ${CREDENTIAL_PATH}`);
+        return routes.credential(req, res);
       }
       if (path.startsWith(`${PACKAGE_PATH}/`)) {
         if (req.method !== 'GET') return sendError(res, 405, `use GET ${PACKAGE_PATH}/<sha256>`);

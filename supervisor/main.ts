@@ -1,11 +1,14 @@
 /**
  * Entry point of the supervisor: configuration, signals and the top-level catch only (the pieces are
  * built in app.ts). SIGINT/SIGTERM start one orderly shutdown; if it has not finished after
- * WORKTY_SUPERVISOR_SHUTDOWN_FORCE the process exits with an error, loudly.
+ * WORKTY_SUPERVISOR_SHUTDOWN_FORCE the process exits with an error, loudly. `--check` asks the
+ * supervisor running on this host for its health instead (the container health check).
  */
 import { Command } from 'commander';
 import { ConfigError, loadConfig, supervisorSettings, type SupervisorConfig } from '../config/index.js';
+import { loopbackFor, runHealthCheck } from '../shared/health-check.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import { createMetricsRegistry } from '../shared/metrics/registry.js';
 import { prepareServer } from '../shared/seed/bootstrap.js';
 import type { Store } from '../shared/store/port.js';
 import { createSupervisor, type Supervisor } from './app.js';
@@ -14,8 +17,9 @@ import { createClientAdapter, type ClientAdapter } from './clients/index.js';
 const program = new Command('workty-supervisor')
   .description('Workty supervisor: run engine and socket.io hub for workers and clients')
   .option('-c, --config <file>', 'JSON file of settings (environment variables take precedence)')
+  .option('--check', 'ask the supervisor running on this host for its health: exit 0 when it answers 200 (container health check)')
   .parse();
-const { config: configFile } = program.opts<{ config?: string }>();
+const { config: configFile, check } = program.opts<{ config?: string; check?: boolean }>();
 
 function readConfig(): SupervisorConfig {
   const config = loadConfig(supervisorSettings, { file: configFile });
@@ -35,6 +39,8 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
+
+if (check === true) await runHealthCheck(`https://${loopbackFor(config.supervisorHost)}:${config.supervisorPort}/health`);
 
 const logger = createLogger({ role: 'supervisor', level: config.logLevel });
 let store: Store | null = null;
@@ -76,7 +82,7 @@ async function start(): Promise<void> {
   store = prepared.store;
   // Several supervisors share broadcasts through the adapter that fits the store (docs/socket-api.md).
   adapter = await createClientAdapter({ mongodbUrl: config.mongodbUrl, logger });
-  supervisor = createSupervisor({ config, store, tls: prepared.tls, logger, adapter });
+  supervisor = createSupervisor({ config, store, tls: prepared.tls, logger, adapter, metrics: createMetricsRegistry({ processMetrics: true }) });
   const { port } = await supervisor.listen();
   const host = config.supervisorHost === '0.0.0.0' || config.supervisorHost === '::' ? 'localhost' : config.supervisorHost;
   process.send?.({ type: 'ready', role: 'supervisor', url: `https://${host}:${port}` });

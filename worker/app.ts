@@ -22,6 +22,7 @@ import { Outbox } from './outbox/outbox.js';
 import { ReportSender } from './outbox/sender.js';
 import { PackageCache } from './packages/cache.js';
 import { PackageDownloader, type PackageSource } from './packages/download.js';
+import { StatusFile, statusFilePath } from './status.js';
 
 /** What tests (and the benchmark) may replace. */
 export interface WorkerAppOverrides {
@@ -47,6 +48,16 @@ export class WorkerSetupError extends Error {
 export function workerFolders(workerDir: string): { root: string; outbox: string; packages: string; work: string } {
   const root = resolve(workerDir);
   return { root, outbox: join(root, 'outbox'), packages: join(root, 'packages'), work: join(root, 'work') };
+}
+
+/**
+ * The longest a shutdown may take before main.ts cuts it short: the grace for running tasks, killing
+ * the rest, then handing back and sending what is left (up to three acknowledgements). A service
+ * manager must wait longer than this before it kills the worker (systemd TimeoutStopSec, compose
+ * stop_grace_period).
+ */
+export function workerStopBoundMs(config: Pick<WorkerConfig, 'shutdownGraceMs' | 'killGraceMs' | 'ackTimeoutMs'>): number {
+  return config.shutdownGraceMs + config.killGraceMs + 3 * config.ackTimeoutMs + 10_000;
 }
 
 /** Absolute path of the SDK module handed to tasks as WORKTY_SDK. */
@@ -150,6 +161,13 @@ async function compose(
     link, outbox, sender, leases, attempts, httpsAgent, logger,
     shutdownGraceMs: config.shutdownGraceMs, killGraceMs: config.killGraceMs, ackTimeoutMs: config.ackTimeoutMs, folderLock: lock,
   });
+  const status = new StatusFile({
+    file: statusFilePath(config.statusFile, folders.root), intervalMs: config.statusIntervalMs, deviceId, version: worktyVersion,
+    slots: facts.slots, link, running: () => attempts.size, pendingReports: () => outbox.pendingCount, logger,
+  });
+  status.start();
+  agent.once('closing', () => status.markStopping());
+  agent.once('closed', () => status.stop());
   const current = facts.current();
   logger.info({
     deviceId, supervisorUrl: config.supervisorUrl, slots: current.slots, runtimes: current.runtimes, workerDir: folders.root, pendingReports: outbox.pendingCount,

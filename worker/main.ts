@@ -1,14 +1,20 @@
-/** Entry point of the worker daemon: configuration, signals and the top-level catch only (see app.ts). */
+/**
+ * Entry point of the worker daemon: configuration, signals and the top-level catch only (see app.ts).
+ * `--check` reads the status of the worker running with this configuration instead (status.ts: the
+ * container health check; exit 0 healthy, 1 not).
+ */
 import { Command } from 'commander';
 import { ConfigError, loadConfig, workerSettings } from '../config/index.js';
 import { createLogger } from '../shared/log.js';
-import { createWorkerApp, WorkerSetupError } from './app.js';
+import { createWorkerApp, workerFolders, workerStopBoundMs, WorkerSetupError } from './app.js';
+import { checkStatus, statusFilePath } from './status.js';
 
 const program = new Command('workty-worker')
   .description('The Workty worker daemon: runs workties on this board for a supervisor')
   .option('-c, --config <file>', 'JSON file of settings (environment variables take precedence)')
+  .option('--check', 'read the status of the worker running with this configuration: exit 0 when healthy (container health check)')
   .parse();
-const { config: configFile } = program.opts<{ config?: string }>();
+const { config: configFile, check } = program.opts<{ config?: string; check?: boolean }>();
 
 let config;
 try {
@@ -18,13 +24,19 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
+if (check === true) {
+  const verdict = checkStatus(statusFilePath(config.statusFile, workerFolders(config.workerDir).root), config.statusIntervalMs);
+  process.stdout.write(`${verdict.summary}\n`);
+  process.exit(verdict.healthy ? 0 : 1);
+}
 if (config.deviceId === undefined || config.deviceSecret === undefined) {
   process.stderr.write('The worker needs its device credential: set WORKTY_DEVICE_ID and WORKTY_DEVICE_SECRET '
     + '(an admin makes a device with POST /api/v1/devices; the secret is shown once).\n');
   process.exit(2);
 }
 
-const logger = createLogger({ role: 'worker', level: config.logLevel });
+// Every line says which board it comes from (runs and attempts add their own fields: attempts/attempt.ts).
+const logger = createLogger({ role: 'worker', level: config.logLevel, fields: { deviceId: config.deviceId } });
 const settings = config;
 
 process.on('uncaughtException', (error) => {
@@ -35,7 +47,7 @@ process.on('uncaughtException', (error) => {
 try {
   const agent = await createWorkerApp(settings, logger);
   // How long a shutdown may take before it is cut short: grace, kill, and sending what is left.
-  const forceAfterMs = settings.shutdownGraceMs + settings.killGraceMs + 3 * settings.ackTimeoutMs + 10_000;
+  const forceAfterMs = workerStopBoundMs(settings);
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
     signals += 1;

@@ -9,6 +9,12 @@ import { callerOf } from './route.js';
 const STARTED = Symbol('workty.started');
 type Timed = Request & { [STARTED]?: bigint };
 
+/** Milliseconds since the request arrived (null before `installRequestLog`'s pre handler saw it). */
+export function elapsedMs(req: Request): number | null {
+  const started = (req as Timed)[STARTED];
+  return started === undefined ? null : Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+}
+
 export function installRequestLog(server: Server, logger: Logger): void {
   // These lines carry only the fixed scalar fields below, never a secret by construction, so they
   // skip the logger's wildcard redaction (a second line of defence that costs a fifth of a small
@@ -19,8 +25,7 @@ export function installRequestLog(server: Server, logger: Logger): void {
     next();
   });
   server.on('after', (req: Request, res: Response) => {
-    const started = (req as Timed)[STARTED];
-    const ms = started === undefined ? null : Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+    const ms = elapsedMs(req);
     requests.info({
       method: req.method,
       route: req.getRoute()?.name ?? null,

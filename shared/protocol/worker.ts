@@ -15,6 +15,8 @@ export const MIN_SUPPORTED_PROTOCOL_VERSION = 1;
 export const WORKER_NAMESPACE = '/worker';
 /** HTTPS path prefix of package downloads on the supervisor: GET `${PACKAGE_PATH}/<sha256>`. */
 export const PACKAGE_PATH = '/worker/packages';
+/** HTTPS path where a board checks its credential (`enrol`): GET with Basic deviceId:secret. */
+export const CREDENTIAL_PATH = '/worker/credential';
 
 /** Sent as socket.io `auth` in the handshake. */
 export interface WorkerAuth {

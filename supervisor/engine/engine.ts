@@ -177,6 +177,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Attempts the store ended on its own (expired leases): reload their runs and drive them. */
   async afterEnded(ended: EndedAttempt[]): Promise<void> {
+    const at = preciseNow();
+    for (const e of ended) this.emit('attempt', { kind: 'ended', runId: e.runId, index: e.instanceIndex, attempt: e.attempt, at });
     const runIds = new Set(ended.map((e) => e.runId));
     await Promise.all([...runIds].map((runId) => this.refresh(runId)));
   }
@@ -397,7 +399,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const at = preciseNow();
     entry.logger.info({ machine: 'instance', index: item.index, instanceId: instance.instanceId, from: move.from, to: move.to, input: move.input, deviceId: session.deviceId, attempt: attempt.number }, 'transition');
     this.emit('transition', { machine: 'instance', run, index: item.index, instanceId: instance.instanceId, from: move.from, to: move.to, input: move.input, at });
-    this.emit('attempt', { kind: 'dispatched', runId: entry.id, index: item.index, attempt, at });
+    this.emit('attempt', { kind: 'dispatched', runId: entry.id, index: item.index, attempt, at, readyAt: item.since });
     this.performInstanceEffect(entry, item.index, move.effect, { session, attempt, key });
   }
 }

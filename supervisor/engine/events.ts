@@ -26,13 +26,17 @@ export interface AttemptEvent {
    * - `dispatched`: claimed for a worker (stored);
    * - `accepted`: the worker acknowledged the dispatch;
    * - `declined`: the worker refused it (released, re-dispatched);
-   * - `reported`: a report of the worker was stored (started, progress, checkpoint, finished).
+   * - `reported`: a report of the worker was stored (started, progress, checkpoint, finished);
+   * - `ended`: the attempt reached its final status, stored once by this supervisor (a finished
+   *   report applied, a lease expired, handed back or declined, not held by its board).
    */
-  kind: 'dispatched' | 'accepted' | 'declined' | 'reported';
+  kind: 'dispatched' | 'accepted' | 'declined' | 'reported' | 'ended';
   runId: string;
   index: number;
   attempt: Attempt;
   at: number;
+  /** `dispatched` only: when the instance was offered to the dispatcher (due, its run running). */
+  readyAt?: number;
 }
 
 export interface EngineEvents {

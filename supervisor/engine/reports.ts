@@ -77,7 +77,9 @@ export class ReportIntake {
     const entry = await this.engine.entry(key.runId);
     if (entry === null) {
       // A finished or unknown run: the store still tells a duplicate from a stale report.
-      return (await this.store.runs.report(inputs)).outcome;
+      const result = await this.store.runs.report(inputs);
+      if (result.outcome === 'applied' && result.run !== null) this.announceEnded(result.run, reports);
+      return result.outcome;
     }
     return entry.serial(async () => {
       const followUp = this.engine.followUp(entry, inputs);
@@ -89,6 +91,9 @@ export class ReportIntake {
         const index = result.run.instances.findIndex((i) => i.instanceId === key.instanceId);
         const attempt = result.run.instances[index]?.attempts.find((a) => a.number === key.attempt);
         if (attempt !== undefined) this.engine.emit('attempt', { kind: 'reported', runId: entry.id, index, attempt, at: preciseNow() });
+        if (result.outcome === 'applied' && finished !== undefined && attempt !== undefined) {
+          this.engine.emit('attempt', { kind: 'ended', runId: entry.id, index, attempt, at: preciseNow() });
+        }
         if (finished?.type === 'finished' && attempt?.status === finished.outcome) {
           entry.logger.info({ deviceId: session.deviceId, index, attempt: key.attempt, outcome: finished.outcome, exitCode: finished.exitCode, error: finished.error }, 'attempt finished');
         }
@@ -98,6 +103,15 @@ export class ReportIntake {
       this.engine.drive(entry);
       return result.outcome;
     });
+  }
+
+  /** A finished report was applied on a run the engine no longer drives: its attempt ended now. */
+  private announceEnded(run: Run, reports: StateReport[]): void {
+    const key = reports[0]!.key;
+    if (!reports.some((r) => r.type === 'finished')) return;
+    const index = run.instances.findIndex((i) => i.instanceId === key.instanceId);
+    const attempt = run.instances[index]?.attempts.find((a) => a.number === key.attempt);
+    if (attempt !== undefined) this.engine.emit('attempt', { kind: 'ended', runId: run._id, index, attempt, at: preciseNow() });
   }
 
   /** Stores the pending logs of attempts this worker holds; returns the new `ackedThrough`. */

@@ -4,38 +4,19 @@
  * addressed by content hash and only learnt through a dispatch.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isId } from '../../shared/domain/ids.js';
 import type { Logger } from '../../shared/log.js';
-import { secretMatches } from '../../shared/security/secrets.js';
 import type { Store } from '../../shared/store/port.js';
-import { sendError } from '../http.js';
+import { sendError, sendJson } from '../http.js';
+import { authenticateDevice } from './device-auth.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
-function basicCredentials(header: string | undefined): { user: string; password: string } | null {
-  const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
-  if (match === null) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
 export function packageDownload(store: Store, logger: Logger) {
   return async (req: IncomingMessage, res: ServerResponse, hash: string): Promise<void> => {
-    const credentials = basicCredentials(req.headers.authorization);
-    if (credentials === null || !isId(credentials.user)) {
-      res.setHeader('WWW-Authenticate', 'Basic realm="workty-worker"');
-      sendError(res, 401, 'device credentials required (Basic deviceId:secret)');
-      return;
-    }
-    const stored = await store.devices.getCredentials(credentials.user);
-    if (stored === null || !secretMatches(credentials.password, stored.secretHash)) {
-      res.setHeader('WWW-Authenticate', 'Basic realm="workty-worker"');
-      sendError(res, 401, 'unknown device or wrong secret');
-      return;
-    }
-    if (stored.device.disabled) {
-      sendError(res, 403, `device "${stored.device.name}" is disabled by an administrator`);
+    const auth = await authenticateDevice(store, req);
+    if (!('device' in auth)) {
+      for (const [name, value] of Object.entries(auth.headers)) res.setHeader(name, value);
+      sendError(res, auth.status, auth.message);
       return;
     }
     if (!SHA256.test(hash)) {
@@ -47,8 +28,24 @@ export function packageDownload(store: Store, logger: Logger) {
       sendError(res, 404, `package ${hash} not found`);
       return;
     }
-    logger.debug({ deviceId: credentials.user, hash, size: bytes.length }, 'package sent');
+    logger.debug({ deviceId: auth.device._id, hash, size: bytes.length }, 'package sent');
     res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Length': bytes.length, 'Cache-Control': 'private, max-age=31536000, immutable' });
     res.end(bytes);
+  };
+}
+
+/**
+ * `GET /worker/credential`: whether a device credential works, for `enrol` on a new board. Answers
+ * the device's id and name (what the board will run as), or the refusal a worker would get.
+ */
+export function credentialCheck(store: Store) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const auth = await authenticateDevice(store, req);
+    if (!('device' in auth)) {
+      for (const [name, value] of Object.entries(auth.headers)) res.setHeader(name, value);
+      sendError(res, auth.status, auth.message);
+      return;
+    }
+    sendJson(res, 200, { device: { _id: auth.device._id, name: auth.device.name } });
   };
 }

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configurationDoc, withReadmeConfig } from '../../config/docs.js';
 import { projectRoot } from '../../shared/paths.js';
-import { ConfigError, loadConfig, restapiSettings, serverSettings, settingsTable, supervisorSettings, workerSettings } from '../../config/index.js';
+import { ConfigError, loadConfig, restapiSettings, serverSettings, settingsTable, supervisorSettings, variablesOf, workerSettings } from '../../config/index.js';
 
 describe('configuration', () => {
   it('gives the documented defaults when nothing is set', () => {
@@ -75,6 +75,52 @@ describe('configuration', () => {
     expect(loadConfig(serverSettings, { env: { WORKTY_CREDENTIAL_CACHE_TTL: '2m' } }).credentialCacheTtlMs).to.equal(120_000);
     expect(() => loadConfig(serverSettings, { env: { WORKTY_CREDENTIAL_CACHE_TTL: '2 fortnights' } })).to.throw(ConfigError, 'WORKTY_CREDENTIAL_CACHE_TTL');
     expect(() => loadConfig(serverSettings, { env: { WORKTY_CREDENTIAL_CACHE_TTL: '2h' } })).to.throw(ConfigError, 'WORKTY_CREDENTIAL_CACHE_TTL');
+  });
+
+  describe('secrets from files (<VARIABLE>_FILE, as docker secrets are mounted)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workty-config-secrets-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads a secret from the file its _FILE variable names, without the trailing newline', () => {
+      const file = join(dir, 'admin-password');
+      writeFileSync(file, 'a long admin password\n');
+      const config = loadConfig(serverSettings, { env: { WORKTY_ADMIN_PASSWORD_FILE: file, WORKTY_METRICS_TOKEN_FILE: file } });
+      expect(config.adminPassword).to.equal('a long admin password');
+      expect(config.metricsToken).to.equal('a long admin password');
+      writeFileSync(file, 'device-secret-0123');
+      expect(loadConfig(workerSettings, { env: { WORKTY_DEVICE_SECRET_FILE: file } }).deviceSecret).to.equal('device-secret-0123');
+    });
+
+    it('refuses both forms at once, an unreadable or empty file, and a short secret, never echoing it', () => {
+      const file = join(dir, 'short');
+      writeFileSync(file, 'short\n');
+      const empty = join(dir, 'empty');
+      writeFileSync(empty, '\n');
+      let error: unknown;
+      try {
+        loadConfig(serverSettings, { env: {
+          WORKTY_ADMIN_PASSWORD: 'twelve chars or more', WORKTY_ADMIN_PASSWORD_FILE: file,
+          WORKTY_METRICS_TOKEN_FILE: join(dir, 'missing'), WORKTY_MONGODB_URL_FILE: empty,
+        } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(ConfigError);
+      const problems = (error as ConfigError).problems;
+      expect(problems).to.include('WORKTY_ADMIN_PASSWORD and WORKTY_ADMIN_PASSWORD_FILE are both set: set one of them');
+      expect(problems).to.include(`WORKTY_METRICS_TOKEN_FILE = "${join(dir, 'missing')}": cannot read it (ENOENT)`);
+      expect(problems).to.include(`WORKTY_MONGODB_URL_FILE = "${empty}": the file is empty`);
+      expect(() => loadConfig(serverSettings, { env: { WORKTY_ADMIN_PASSWORD_FILE: file } }))
+        .to.throw(ConfigError, 'WORKTY_ADMIN_PASSWORD = (hidden): expected unset, or at least 12 characters');
+      expect((error as Error).message).not.to.contain('twelve chars');
+    });
+
+    it('lists the _FILE variant of secrets only among the variables a role reads', () => {
+      const names = variablesOf(workerSettings);
+      expect(names).to.include.members(['WORKTY_DEVICE_SECRET', 'WORKTY_DEVICE_SECRET_FILE', 'WORKTY_DEVICE_ID']);
+      expect(names).not.to.include('WORKTY_DEVICE_ID_FILE');
+      expect(variablesOf(restapiSettings)).to.include.members(['WORKTY_METRICS_TOKEN_FILE', 'WORKTY_ADMIN_PASSWORD_FILE', 'WORKTY_MONGODB_URL_FILE']);
+    });
   });
 
   it('documents every variable in a table', () => {

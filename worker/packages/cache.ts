@@ -7,6 +7,9 @@
  * - One download per hash at a time: concurrent attempts needing the same package share it.
  * - Past the disk budget the least recently used packages are deleted, never one in use (leased).
  * - Recency is the file's mtime, touched at each use, so it survives restarts.
+ * - A download cut by the network (the supervisor restarting, a flaky link) is tried again with
+ *   backoff for a while before the attempt fails: a supervisor restart must not cost a task one of
+ *   its attempts. A refused package (bad hash, too large, unknown) fails at once.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -15,7 +18,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../shared/log.js';
-import type { PackageSource } from './download.js';
+import { Backoff } from '../connection/backoff.js';
+import { PackageUnavailableError, type PackageSource } from './download.js';
 import { PackageRejectedError } from './unzip.js';
 
 export interface PackageCacheOptions {
@@ -26,6 +30,19 @@ export interface PackageCacheOptions {
   maxPackageBytes: number;
   source: PackageSource;
   logger: Logger;
+  /** How long, and how often, a download cut by the network is tried again (default: 60 s, 250 ms–5 s). */
+  retry?: { windowMs: number; minMs: number; maxMs: number };
+}
+
+const DEFAULT_RETRY = { windowMs: 60_000, minMs: 250, maxMs: 5_000 };
+
+/** Transport failures a later try may not meet; anything else (disk, refused package) is final. */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof PackageUnavailableError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code);
 }
 
 /** A package in use: its file stays until `release()`. */
@@ -74,7 +91,7 @@ export class PackageCache {
         // The download is shared: one waiter giving up (its attempt stopped) does not end it for the others.
         let download = this.downloading.get(hash);
         if (download === undefined) {
-          download = this.download(hash, ref.size).finally(() => this.downloading.delete(hash));
+          download = this.downloadRetrying(hash, ref.size).finally(() => this.downloading.delete(hash));
           this.downloading.set(hash, download);
         }
         await untilAborted(download, signal);
@@ -92,6 +109,23 @@ export class PackageCache {
     } catch (error) {
       this.unhold(hash);
       throw error;
+    }
+  }
+
+  private async downloadRetrying(hash: string, size: number): Promise<void> {
+    const retry = this.options.retry ?? DEFAULT_RETRY;
+    const backoff = new Backoff(retry.minMs, retry.maxMs);
+    const deadline = Date.now() + retry.windowMs;
+    for (;;) {
+      try {
+        await this.download(hash, size);
+        return;
+      } catch (error) {
+        const delay = backoff.next();
+        if (!isTransient(error) || Date.now() + delay > deadline) throw error;
+        this.options.logger.warn({ hash, err: error, retryInMs: delay }, 'package download cut; trying again');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { PackageCache } from '../../../worker/packages/cache.js';
-import type { PackageSource } from '../../../worker/packages/download.js';
+import { PackageUnavailableError, type PackageSource } from '../../../worker/packages/download.js';
 import { PackageRejectedError } from '../../../worker/packages/unzip.js';
 import { silentLogger } from '../../lib/logger.js';
 import { makeTempDir, type TempDir } from '../../lib/tmp.js';
@@ -12,6 +12,8 @@ import { makeTempDir, type TempDir } from '../../lib/tmp.js';
 class MemorySource implements PackageSource {
   readonly bytes = new Map<string, Buffer>();
   readonly requests: string[] = [];
+  /** Requests still to fail as a cut connection would, before bytes are served again. */
+  cuts = 0;
 
   add(data: Buffer | string): { hash: string; size: number } {
     const buffer = Buffer.from(data);
@@ -22,6 +24,10 @@ class MemorySource implements PackageSource {
 
   async open(hash: string): Promise<Readable> {
     this.requests.push(hash);
+    if (this.cuts > 0) {
+      this.cuts -= 1;
+      throw new PackageUnavailableError(`downloading package ${hash} failed: read ECONNRESET`);
+    }
     const data = this.bytes.get(hash);
     if (data === undefined) throw new Error(`no package ${hash}`);
     // Two chunks, to exercise streaming.
@@ -40,9 +46,46 @@ describe('package cache', () => {
 
   afterEach(() => dir.remove());
 
-  function cache(budgetBytes = 1024 * 1024, maxPackageBytes = 1024 * 1024): PackageCache {
-    return new PackageCache({ dir: dir.path, budgetBytes, maxPackageBytes, source, logger: silentLogger() });
+  function cache(budgetBytes = 1024 * 1024, maxPackageBytes = 1024 * 1024, retry = { windowMs: 1_000, minMs: 5, maxMs: 20 }): PackageCache {
+    return new PackageCache({ dir: dir.path, budgetBytes, maxPackageBytes, source, logger: silentLogger(), retry });
   }
+
+  it('tries a download cut by the network again, within its window', async () => {
+    const packages = cache();
+    const ref = source.add('after two cuts');
+    source.cuts = 2;
+    const lease = await packages.acquire(ref, never);
+    lease.release();
+    expect(readFileSync(lease.path, 'utf8')).to.equal('after two cuts');
+    expect(source.requests).to.have.length(3);
+  });
+
+  it('gives up when the network stays cut past the window, and at once on a refused package', async () => {
+    const packages = cache(1024 * 1024, 1024 * 1024, { windowMs: 50, minMs: 10, maxMs: 20 });
+    const ref = source.add('never reached');
+    source.cuts = 1_000;
+    let error: unknown;
+    try {
+      await packages.acquire(ref, never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(PackageUnavailableError);
+    expect(source.requests.length).to.be.within(2, 10);
+
+    source.cuts = 0;
+    source.requests.length = 0;
+    const { hash } = source.add('the real one');
+    source.bytes.set(hash, Buffer.from('tampered'));
+    error = undefined;
+    try {
+      await packages.acquire({ hash, size: 'tampered'.length }, never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(PackageRejectedError);
+    expect(source.requests).to.have.length(1);
+  });
 
   const never = new AbortController().signal;
 
