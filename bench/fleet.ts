@@ -30,6 +30,7 @@ import { makeTempDir } from '../test/lib/tmp.js';
 import { waitFor } from '../test/lib/wait.js';
 import { BenchChild } from './lib/child.js';
 import { banner, distribution, kb, load, mb, ms, percentile, seconds, sorted, table } from './lib/report.js';
+import type { Startup } from './lib/supervisor-child.js';
 import { makeDevices, type BenchDevice } from './lib/workloads.js';
 
 const { values: args } = parseArgs({
@@ -56,8 +57,14 @@ interface FleetFigures {
   idleCpuMsPerSecond: number;
   idleSeconds: number;
   restartMs: number;
+  /** Of `restartMs`: until the killed process was gone. */
+  exitMs: number;
+  /** Of `restartMs`: the new process's start, phase by phase. */
+  startup: Startup;
   allBackFromKillMs: number;
   backFromReady: number[];
+  /** Each worker's successful attempt: dial → hello answered. */
+  lastAttempt: number[];
   failures: number[];
   afterRestart: NodeJS.MemoryUsage;
   load: string;
@@ -73,10 +80,10 @@ function shares(devices: BenchDevice[], count: number): BenchDevice[][] {
   return out.filter((share) => share.length > 0);
 }
 
-async function startSupervisor(dataDir: string, port: number): Promise<BenchChild> {
+async function startSupervisor(dataDir: string, port: number): Promise<{ child: BenchChild; startup: Startup }> {
   const child = new BenchChild('./supervisor-child.js', ['--expose-gc']);
-  await child.request({ cmd: 'start', dataDir, port });
-  return child;
+  const { startup } = await child.request<{ startup: Startup }>({ cmd: 'start', dataDir, port });
+  return { child, startup };
 }
 
 async function greeted(fleets: BenchChild[], since: number): Promise<number> {
@@ -96,7 +103,7 @@ async function measure(n: number): Promise<FleetFigures> {
     const devices = await makeDevices(store, n, 'fleet');
     await store.close();
     const port = await freePort();
-    server = await startSupervisor(dataDir, port);
+    server = (await startSupervisor(dataDir, port)).child;
     const before = (await server.request<{ usage: NodeJS.MemoryUsage }>({ cmd: 'memory' })).usage;
     const url = `https://127.0.0.1:${port}`;
 
@@ -127,20 +134,24 @@ async function measure(n: number): Promise<FleetFigures> {
     process.stdout.write(`  ${n}: killing and restarting the supervisor…\n`);
     const killedAt = now();
     await server.kill('SIGKILL');
-    server = await startSupervisor(dataDir, port);
+    const goneAt = now();
+    const restarted = await startSupervisor(dataDir, port);
+    server = restarted.child;
     const readyAt = now();
     await waitFor(async () => (await greeted(fleets, killedAt)) === n, { timeoutMs: 300_000, intervalMs: 100, what: `${n} workers to say hello again` });
-    const hellos = await Promise.all(fleets.map((f) => f.request<{ times: number[]; failures: number[] }>({ cmd: 'hellos' })));
+    const hellos = await Promise.all(fleets.map((f) => f.request<{ times: number[]; dials: number[]; failures: number[] }>({ cmd: 'hellos' })));
     const times = hellos.flatMap((h) => h.times);
+    const dials = hellos.flatMap((h) => h.dials);
     const afterRestart = (await server.request<{ usage: NodeJS.MemoryUsage }>({ cmd: 'memory' })).usage;
     return {
       n, connectWallMs, connectEach: answers.flatMap((a) => a.durations),
       connectCpuMsPerWorker: (cpuMs(cpuConnected.cpu) - cpuMs(cpuBefore.cpu)) / n,
       before, after, idleSeconds,
       idleCpuMsPerSecond: (cpuMs(idleEnd.cpu) - cpuMs(idleStart.cpu)) / idleSeconds,
-      restartMs: readyAt - killedAt,
+      restartMs: readyAt - killedAt, exitMs: goneAt - killedAt, startup: restarted.startup,
       allBackFromKillMs: Math.max(...times) - killedAt,
       backFromReady: times.map((t) => t - readyAt),
+      lastAttempt: times.map((t, i) => t - dials[i]!),
       failures: hellos.flatMap((h) => h.failures),
       afterRestart, load: load(),
     };
@@ -162,11 +173,11 @@ function print(figures: FleetFigures[]): void {
     kb((f.after.heapUsed + f.after.external - f.before.heapUsed - f.before.external) / f.n),
     `${((f.idleCpuMsPerSecond / f.n) * 1000).toFixed(1)} µs/s`, `${(f.idleCpuMsPerSecond / 10).toFixed(2)} % of a core (${f.idleSeconds.toFixed(0)} s)`,
   ]))}\n\n`);
-  process.stdout.write(`${table(['N', 'supervisor killed → listening', 'all back (from the kill)', 'each worker back, from listening', 'failed attempts per worker', 'RSS per worker after'], figures.map((f) => {
+  process.stdout.write(`${table(['N', 'killed → gone → listening', 'all back (from the kill)', 'each worker back, from listening', 'its successful attempt (dial → hello)', 'failed attempts per worker', 'RSS per worker after'], figures.map((f) => {
     const failures = sorted(f.failures);
     return [
-      String(f.n), seconds(f.restartMs), seconds(f.allBackFromKillMs), distribution(f.backFromReady, (v) => seconds(v)),
-      `p50 ${percentile(failures, 50)} · max ${failures.at(-1)}`, kb((f.afterRestart.rss - f.before.rss) / f.n),
+      String(f.n), `${seconds(f.exitMs)} → ${seconds(f.restartMs)} (boot ${seconds(f.startup.bootMs)}, store ${seconds(f.startup.openMs)}, listen ${seconds(f.startup.listenMs)})`, seconds(f.allBackFromKillMs), distribution(f.backFromReady, (v) => seconds(v)),
+      distribution(f.lastAttempt, (v) => seconds(v)), `p50 ${percentile(failures, 50)} · max ${failures.at(-1)}`, kb((f.afterRestart.rss - f.before.rss) / f.n),
     ];
   }))}\n`);
 }

@@ -5,7 +5,7 @@
  *
  * Messages in: {cmd: 'connect', url, ca, devices, slots, runtimes, concurrency, reconnect?} (answered with
  * each worker's connection time) · {cmd: 'greeted', since} (how many said hello after `since`) ·
- * {cmd: 'hellos'} (each worker's last hello time and failed connection attempts) · {cmd: 'receipts'} ·
+ * {cmd: 'hellos'} (each worker's last hello time, when its last connection attempt began, its failed attempts) · {cmd: 'receipts'} ·
  * {cmd: 'bare', url, ca} · {cmd: 'memory'} · {cmd: 'stop'}. Each is answered with {type: <cmd>, ...}.
  */
 import { io } from 'socket.io-client';
@@ -69,7 +69,7 @@ process.on('message', (raw) => {
         send({ type: 'greeted', count: workers.filter((w) => w.lastHelloAt > command.since).length });
         return;
       case 'hellos':
-        send({ type: 'hellos', times: workers.map((w) => w.lastHelloAt), failures: workers.map((w) => w.connectFailures) });
+        send({ type: 'hellos', times: workers.map((w) => w.lastHelloAt), dials: workers.map((w) => w.lastDialAt), failures: workers.map((w) => w.connectFailures) });
         return;
       case 'receipts':
         send({ type: 'receipts', receipts });

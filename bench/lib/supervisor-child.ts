@@ -73,16 +73,26 @@ async function startBare(dataDir: string, port: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function startSupervisor(command: Extract<Command, { cmd: 'start' }>): Promise<number> {
+/** Where a start's time went, ms: the process's boot (to the start command), opening the store, `listen()`. */
+export interface Startup {
+  bootMs: number;
+  openMs: number;
+  listenMs: number;
+}
+
+async function startSupervisor(command: Extract<Command, { cmd: 'start' }>): Promise<{ port: number; startup: Startup }> {
+  const bootMs = performance.now();
   const logger = silentLogger();
   store = await openStore({ dataDir: command.dataDir }, logger);
+  const openMs = performance.now() - bootMs;
   supervisor = createSupervisor({
     config: { ...TEST_SETTINGS, ...productionTimings(), ...command.settings, supervisorPort: command.port ?? 0 },
     store, tls: loadTls({ dataDir: command.dataDir }), logger,
   });
   supervisor.engine.on('transition', onTransition);
   supervisor.engine.on('finished', onFinished);
-  return (await supervisor.listen()).port;
+  const { port } = await supervisor.listen();
+  return { port, startup: { bootMs, openMs, listenMs: performance.now() - bootMs - openMs } };
 }
 
 function onTransition(e: TransitionEvent): void {
@@ -126,7 +136,7 @@ function traced(): Trace {
 async function handle(command: Command): Promise<Record<string, unknown>> {
   switch (command.cmd) {
     case 'start':
-      return { port: command.bare === true ? await startBare(command.dataDir, command.port ?? 0) : await startSupervisor(command) };
+      return command.bare === true ? { port: await startBare(command.dataDir, command.port ?? 0) } : await startSupervisor(command);
     case 'memory':
       fullGc();
       return { usage: process.memoryUsage() };

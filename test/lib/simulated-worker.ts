@@ -92,6 +92,8 @@ export class SimulatedWorker extends EventEmitter<{
   lastHelloAt = 0;
   /** Failed connection attempts (transport errors and refusals) so far. */
   connectFailures = 0;
+  /** When the current (or last) connection attempt began (ms since the epoch, sub-ms resolution). */
+  lastDialAt = 0;
   behaviour: Behaviour;
 
   constructor(readonly options: SimulatedWorkerOptions) {
@@ -154,7 +156,7 @@ export class SimulatedWorker extends EventEmitter<{
       };
       this.once('hello', onHello);
       this.on('refused', onRefused);
-      this.socket.connect();
+      this.dial();
     });
   }
 
@@ -233,8 +235,13 @@ export class SimulatedWorker extends EventEmitter<{
     if (this.backoff === null || this.retryTimer !== null) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      this.socket.connect();
+      this.dial();
     }, floorMs > 0 ? this.backoff.atLeast(floorMs) : this.backoff.next());
+  }
+
+  private dial(): void {
+    this.lastDialAt = performance.timeOrigin + performance.now();
+    this.socket.connect();
   }
 
   private stopRetrying(): void {
