@@ -5,75 +5,40 @@
  *    another process (TLS, websocket), a payload the size of a dispatch. p50/p99.
  * 2. Dispatch latency: from "instance ready" (its move to `waiting` stored) to "task started on the
  *    board" (the dispatch received by a simulated worker in another process), one free worker, no-op
- *    tasks, workflows of 10 instances run one after another. p50/p99.
+ *    tasks, workflows of 10 instances run one after another. p50/p99. (The supervisor runs in its own
+ *    process: bench/lib/scenarios.ts, the same measurement as `npm run bench:throughput`.)
  * 3. Throughput: completed instances per second, 1 supervisor, 4 simulated workers (4 slots each) in
- *    another process, no-op tasks, embedded SQLite store, 64 concurrent runs of 20 instances.
+ *    another process, no-op tasks, embedded SQLite store, 128 concurrent runs of 10 instances
+ *    (bench/lib/scenarios.ts).
  * 4. Supervisor memory per idle connected worker: the supervisor alone in a process; its RSS after a
  *    full GC with 1,000 simulated workers connected and idle, minus before, divided by 1,000.
  * 5. Worker daemon idle RSS: the real worker (`dist/worker/main.js`) connected and idle, sampled for 20 s.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:https';
-import { cpus, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Server as IoServer } from 'socket.io';
-import { idOf } from '../shared/domain/dictionaries.js';
-import { ALL } from '../shared/domain/query.js';
-import { generateSecret, hashSecret } from '../shared/security/secrets.js';
 import { ensureSelfSignedTls, loadTls, type TlsMaterial } from '../shared/security/tls.js';
 import { openStore } from '../shared/store/index.js';
 import type { Store } from '../shared/store/port.js';
 import { createSupervisor, type Supervisor } from '../supervisor/app.js';
-import type { TransitionEvent } from '../supervisor/engine/events.js';
 import { TEST_SETTINGS } from '../test/lib/engine-harness.js';
 import { silentLogger } from '../test/lib/logger.js';
 import { makeTempDir } from '../test/lib/tmp.js';
 import { waitFor } from '../test/lib/wait.js';
 import { BenchChild } from './lib/child.js';
-
-const PRODUCTION_TIMINGS = { leaseDurationMs: 30_000, leaseRenewIntervalMs: 15_000, stallCheckIntervalMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000, presenceHeartbeatMs: 30_000 };
+import { banner, kb, mb, ms, percentile, rssOf, sorted, table } from './lib/report.js';
+import { worktyScenario } from './lib/scenarios.js';
+import { productionTimings } from './lib/supervisor-child.js';
+import { makeDevices } from './lib/workloads.js';
 
 interface Row {
   figure: string;
   measured: string;
   target: string;
   verdict: 'ok' | 'MISSED' | 'n/a';
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(3)} ms`;
-}
-
-async function devices(store: Store, count: number, prefix: string): Promise<Array<{ deviceId: string; secret: string }>> {
-  const out: Array<{ deviceId: string; secret: string }> = [];
-  for (let i = 0; i < count; i += 1) {
-    const secret = generateSecret();
-    const device = await store.devices.create({ name: `${prefix}-${i}`, secretHash: hashSecret(secret) });
-    out.push({ deviceId: device._id, secret });
-  }
-  return out;
-}
-
-/** Workflows of `size` no-op Node instances each, owned by one account. */
-async function workflows(store: Store, count: number, size: number, tag: string): Promise<Array<{ _id: string; accountId: string }>> {
-  const account = await store.accounts.create({ name: tag, email: `${tag}@bench.example`, passwordHash: '$2b$04$bench', aclRoleNames: ['regular'] });
-  const workty = await store.workties.create({
-    accountId: account._id, name: `${tag}-noop`, typeId: idOf.worktyType('inout'), categoryId: idOf.category('unit-tests'),
-    languageTypeId: idOf.languageType('nodejs'), entryPointModuleFileName: 'index.js', packageBytes: Buffer.from(`${tag} no-op`),
-  });
-  const out = [];
-  for (let w = 0; w < count; w += 1) {
-    const workflow = await store.workflows.create({ accountId: account._id, name: `${tag}-${w}` });
-    for (let i = 0; i < size; i += 1) await store.instances.add(workflow._id, ALL, { worktyId: workty._id, name: `noop ${i}` });
-    out.push(workflow);
-  }
-  return out;
 }
 
 async function bareRoundTrip(tls: TlsMaterial, fleet: BenchChild, samples: number): Promise<number[]> {
@@ -97,57 +62,6 @@ async function bareRoundTrip(tls: TlsMaterial, fleet: BenchChild, samples: numbe
   return times.sort((a, b) => a - b);
 }
 
-async function dispatchLatency(store: Store, supervisor: Supervisor, fleet: BenchChild, tls: TlsMaterial, port: number): Promise<number[]> {
-  await fleet.request({ cmd: 'connect', url: `https://127.0.0.1:${port}`, ca: tls.cert, devices: await devices(store, 1, 'latency'), slots: 1, runtimes: ['node'], concurrency: 1 });
-  const ready = new Map<string, number>();
-  const onTransition = (e: TransitionEvent): void => {
-    if (e.machine === 'instance' && e.to === 'waiting' && e.instanceId !== null) ready.set(`${e.run._id}/${e.instanceId}/1`, e.at);
-  };
-  supervisor.engine.on('transition', onTransition);
-  const flows = await workflows(store, 31, 10, 'latency');
-  for (const [i, workflow] of flows.entries()) {
-    if (i === 1) ready.clear(); // the first run warms up
-    const finished = new Promise<void>((resolve) => supervisor.engine.once('finished', () => resolve()));
-    await store.runs.request(workflow._id, ALL, workflow.accountId);
-    void supervisor.tailer.poke();
-    await finished;
-  }
-  supervisor.engine.off('transition', onTransition);
-  const { receipts } = await fleet.request<{ receipts: Array<[string, number]> }>({ cmd: 'receipts' });
-  const times = receipts.flatMap(([key, at]) => (ready.has(key) ? [at - ready.get(key)!] : []));
-  return times.sort((a, b) => a - b);
-}
-
-async function throughput(store: Store, supervisor: Supervisor, fleet: BenchChild, tls: TlsMaterial, port: number): Promise<{ perSecond: number; instances: number; seconds: number; cpuMsPerInstance: number }> {
-  await fleet.request({ cmd: 'connect', url: `https://127.0.0.1:${port}`, ca: tls.cert, devices: await devices(store, 4, 'throughput'), slots: 4, runtimes: ['node'], concurrency: 4 });
-  const flows = await workflows(store, 128, 10, 'throughput');
-  let completed = 0;
-  let first = 0;
-  let last = 0;
-  const onTransition = (e: TransitionEvent): void => {
-    if (e.machine !== 'instance') return;
-    if (e.to === 'running' && first === 0) first = e.at;
-    if (e.to === 'completed') {
-      completed += 1;
-      last = e.at;
-    }
-  };
-  supervisor.engine.on('transition', onTransition);
-  let finished = 0;
-  const allDone = new Promise<void>((resolve) => supervisor.engine.on('finished', () => {
-    finished += 1;
-    if (finished === flows.length) resolve();
-  }));
-  for (const workflow of flows) await store.runs.request(workflow._id, ALL, workflow.accountId);
-  const cpu = process.cpuUsage();
-  void supervisor.tailer.poke();
-  await allDone;
-  const used = process.cpuUsage(cpu);
-  supervisor.engine.off('transition', onTransition);
-  const seconds = (last - first) / 1000;
-  return { perSecond: completed / seconds, instances: completed, seconds, cpuMsPerInstance: (used.user + used.system) / 1000 / completed };
-}
-
 interface MemoryFigure {
   rssPerConnection: number;
   heapPerConnection: number;
@@ -165,7 +79,7 @@ async function memoryPerConnection(count: number, bare: boolean): Promise<Memory
     await ensureSelfSignedTls({ dataDir: dir.path });
     const tls = loadTls({ dataDir: dir.path });
     const store = await openStore({ dataDir: dir.path }, silentLogger());
-    const fleetDevices = bare ? [] : await devices(store, count, 'idle');
+    const fleetDevices = bare ? [] : await makeDevices(store, count, 'idle');
     await store.close();
     const server = new BenchChild('./supervisor-child.js', ['--expose-gc']);
     const fleet = new BenchChild('./fleet.js');
@@ -193,11 +107,6 @@ async function memoryPerConnection(count: number, bare: boolean): Promise<Memory
   }
 }
 
-/** VmRSS of a process, in bytes. */
-function rssOf(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
-}
-
 /**
  * The real worker daemon (plain `node dist/worker/main.js`) connected and idle: its RSS sampled each
  * second for `seconds` after the hello; the median of the second half (steady), and the first sample.
@@ -206,7 +115,7 @@ function rssOf(pid: number): number {
 async function workerIdleRss(store: Store, supervisor: Supervisor, port: number, certPath: string, seconds: number): Promise<{ first: number; steady: number } | null> {
   const script = fileURLToPath(new URL('../worker/main.js', import.meta.url));
   if (!existsSync(script)) return null;
-  const [device] = await devices(store, 1, 'daemon');
+  const [device] = await makeDevices(store, 1, 'daemon');
   const dir = makeTempDir('bench-worker');
   const child = spawn(process.execPath, ['--disable-warning=DEP0111', script], {
     env: {
@@ -239,19 +148,14 @@ function phases(): Set<string> {
   return new Set(at < 0 ? all : (process.argv[at + 1] ?? '').split(',').filter((p) => all.includes(p)));
 }
 
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-async function latencyRows(store: Store, supervisor: Supervisor, tls: TlsMaterial, port: number): Promise<Row[]> {
+async function latencyRows(tls: TlsMaterial): Promise<Row[]> {
   process.stdout.write('bare socket.io round trip…\n');
   const bareFleet = new BenchChild('./fleet.js');
   const bare = await bareRoundTrip(tls, bareFleet, 2000);
   await bareFleet.stop();
   const bareP50 = percentile(bare, 50);
   process.stdout.write('dispatch latency…\n');
-  const latencyFleet = new BenchChild('./fleet.js');
-  const latency = await dispatchLatency(store, supervisor, latencyFleet, tls, port);
-  await latencyFleet.stop();
+  const latency = sorted((await worktyScenario({ chains: 31, length: 10, workers: 1, slots: 1, sequential: true })).latency);
   const latencyP50 = percentile(latency, 50);
   return [
     { figure: `bare socket.io emit+ack round trip (n=${bare.length})`, measured: `p50 ${ms(bareP50)} · p99 ${ms(percentile(bare, 99))}`, target: '(reference)', verdict: 'n/a' },
@@ -263,19 +167,18 @@ async function latencyRows(store: Store, supervisor: Supervisor, tls: TlsMateria
   ];
 }
 
-async function throughputRows(store: Store, supervisor: Supervisor, tls: TlsMaterial, port: number): Promise<Row[]> {
+async function throughputRows(): Promise<Row[]> {
   process.stdout.write('throughput…\n');
-  const fleet = new BenchChild('./fleet.js');
-  const rate = await throughput(store, supervisor, fleet, tls, port);
-  await fleet.stop();
+  const rate = await worktyScenario({ chains: 128, length: 10, workers: 4, slots: 4, sequential: false });
+  const perSecond = rate.completed / (rate.windowMs / 1000);
   return [
     {
-      figure: `completed instances/s, 1 supervisor + 4 workers × 4 slots, no-op, SQLite (${rate.instances} in ${rate.seconds.toFixed(2)} s)`,
-      measured: `${rate.perSecond.toFixed(0)} /s`, target: '≥ 500 /s', verdict: rate.perSecond >= 500 ? 'ok' : 'MISSED',
+      figure: `completed instances/s, 1 supervisor + 4 workers × 4 slots, no-op, SQLite (${rate.completed} in ${(rate.windowMs / 1000).toFixed(2)} s)`,
+      measured: `${perSecond.toFixed(0)} /s`, target: '≥ 500 /s', verdict: perSecond >= 500 ? 'ok' : 'MISSED',
     },
     {
       figure: '  supervisor CPU per completed instance (what one dedicated core would allow)',
-      measured: `${rate.cpuMsPerInstance.toFixed(2)} ms (${(1000 / rate.cpuMsPerInstance).toFixed(0)} /s)`, target: '(diagnostic)', verdict: 'n/a',
+      measured: `${rate.serverCpuMsPerJob.toFixed(2)} ms (${(1000 / rate.serverCpuMsPerJob).toFixed(0)} /s)`, target: '(diagnostic)', verdict: 'n/a',
     },
   ];
 }
@@ -317,11 +220,11 @@ async function main(): Promise<void> {
   const tls = loadTls({ dataDir: dir.path });
   const logger = silentLogger();
   const store = await openStore({ dataDir: dir.path }, logger);
-  const supervisor = createSupervisor({ config: { ...TEST_SETTINGS, ...PRODUCTION_TIMINGS }, store, tls, logger });
+  const supervisor = createSupervisor({ config: { ...TEST_SETTINGS, ...productionTimings() }, store, tls, logger });
   const { port } = await supervisor.listen();
   try {
-    if (only.has('bare') || only.has('latency')) rows.push(...(await latencyRows(store, supervisor, tls, port)));
-    if (only.has('throughput')) rows.push(...(await throughputRows(store, supervisor, tls, port)));
+    if (only.has('bare') || only.has('latency')) rows.push(...(await latencyRows(tls)));
+    if (only.has('throughput')) rows.push(...(await throughputRows()));
     if (only.has('daemon')) rows.push(...(await daemonRows(store, supervisor, tls, port)));
   } finally {
     await supervisor.close();
@@ -331,13 +234,8 @@ async function main(): Promise<void> {
   // The supervisor alone in its own process, so that nothing else of this one is counted.
   if (only.has('memory')) rows.push(...(await memoryRows()));
 
-  const header = ['figure', 'measured', 'target', 'verdict'];
-  const cells = rows.map((r) => [r.figure, r.measured, r.target, r.verdict]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]): string => `| ${values.map((value, i) => value.padEnd(widths[i]!)).join(' | ')} |`;
-  process.stdout.write(`\nWorkty engine benchmark — Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
-  process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
-  for (const row of cells) process.stdout.write(`${line(row)}\n`);
+  process.stdout.write(banner('Workty engine benchmark'));
+  process.stdout.write(`\n${table(['figure', 'measured', 'target', 'verdict'], rows.map((r) => [r.figure, r.measured, r.target, r.verdict]))}\n`);
 }
 
 main().catch((error: unknown) => {

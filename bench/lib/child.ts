@@ -39,6 +39,14 @@ export class BenchChild {
     });
   }
 
+  /** Sends a signal (e.g. SIGKILL: a crash) and resolves once the process is gone. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill(signal);
+    await gone;
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));

@@ -207,6 +207,7 @@ export interface Attempt {
   leaseToken: string;
   leaseExpires: string;
   dispatched: string;
+  /** When the worker started the task's process; null if it never did (lost, or failed before it could start). */
   started: string | null;
   ended: string | null;
   exitCode: number | null;

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
+import { Backoff } from '../../worker/connection/backoff.js';
 import type { DeviceFacts } from '../../shared/domain/model.js';
 import {
   PROTOCOL_VERSION, WORKER_NAMESPACE, type AttemptKey, type Dispatch, type DispatchAck, type DispatchRejection, type HelloAck,
@@ -48,6 +49,11 @@ export interface SimulatedWorkerOptions {
   behaviour?: Behaviour;
   /** Report `started` before finishing (default true). */
   reportStarted?: boolean;
+  /**
+   * Reconnect as the real worker does (its `Backoff`: exponential from `minMs` to `maxMs`, equal
+   * jitter, at least a refusal's `retryAfterMs`) instead of socket.io's quick retries (50–500 ms).
+   */
+  reconnect?: { minMs: number; maxMs: number };
 }
 
 export interface Refused {
@@ -80,15 +86,25 @@ export class SimulatedWorker extends EventEmitter<{
   private greeted = false;
   private renewTimer: NodeJS.Timeout | null = null;
   private renewEveryMs = 15_000;
+  private readonly backoff: Backoff | null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** When the last hello was answered (ms since the epoch, sub-ms resolution), or 0. */
+  lastHelloAt = 0;
+  /** Failed connection attempts (transport errors and refusals) so far. */
+  connectFailures = 0;
+  /** When the current (or last) connection attempt began (ms since the epoch, sub-ms resolution). */
+  lastDialAt = 0;
   behaviour: Behaviour;
 
   constructor(readonly options: SimulatedWorkerOptions) {
     super();
     this.behaviour = options.behaviour ?? (() => ({}));
+    this.backoff = options.reconnect === undefined ? null : new Backoff(options.reconnect.minMs, options.reconnect.maxMs);
     this.socket = io(`${options.url}${WORKER_NAMESPACE}`, {
       autoConnect: false,
       transports: ['websocket'],
       ca: options.ca,
+      reconnection: this.backoff === null,
       reconnectionDelay: 50,
       reconnectionDelayMax: 500,
       auth: {
@@ -103,9 +119,12 @@ export class SimulatedWorker extends EventEmitter<{
       this.greeted = false;
       this.sending = false;
       this.emit('disconnected', reason);
+      if (reason !== 'io client disconnect') this.retryLater(0);
     });
     this.socket.on('connect_error', (error: Error & { data?: Refusal }) => {
+      this.connectFailures += 1;
       this.emit('refused', { message: error.message, data: error.data });
+      this.retryLater(error.data?.retryAfterMs ?? 0);
     });
     this.socket.on('dispatch', (dispatch, ack) => ack(this.onDispatch(dispatch)));
     this.socket.on('cancel', ({ key }, ack) => {
@@ -117,7 +136,10 @@ export class SimulatedWorker extends EventEmitter<{
     });
   }
 
-  /** Connects and says hello; resolves with the supervisor's answer, rejects with a refusal. */
+  /**
+   * Connects and says hello; resolves with the supervisor's answer, rejects with a refusal. With
+   * `reconnect`, a transport error (supervisor not there yet) is not a refusal: it dials again.
+   */
   connect(): Promise<HelloAck> {
     return new Promise((resolve, reject) => {
       const onHello = (ack: HelloAck): void => {
@@ -125,13 +147,16 @@ export class SimulatedWorker extends EventEmitter<{
         resolve(ack);
       };
       const onRefused = (refusal: Refused): void => {
+        if (this.backoff !== null && refusal.data === undefined) return;
         this.off('hello', onHello);
+        this.off('refused', onRefused);
+        this.stopRetrying();
         this.socket.disconnect();
         reject(Object.assign(new Error(refusal.message), { data: refusal.data }));
       };
       this.once('hello', onHello);
-      this.once('refused', onRefused);
-      this.socket.connect();
+      this.on('refused', onRefused);
+      this.dial();
     });
   }
 
@@ -200,8 +225,28 @@ export class SimulatedWorker extends EventEmitter<{
   close(): void {
     if (this.renewTimer !== null) clearInterval(this.renewTimer);
     this.renewTimer = null;
+    this.stopRetrying();
     this.socket.disconnect();
     this.socket.removeAllListeners();
+  }
+
+  /** With `reconnect`: dials again after the backoff (socket.io's own reconnection is off then). */
+  private retryLater(floorMs: number): void {
+    if (this.backoff === null || this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.dial();
+    }, floorMs > 0 ? this.backoff.atLeast(floorMs) : this.backoff.next());
+  }
+
+  private dial(): void {
+    this.lastDialAt = performance.timeOrigin + performance.now();
+    this.socket.connect();
+  }
+
+  private stopRetrying(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private onlyRunning(): AttemptKey | undefined {
@@ -228,6 +273,8 @@ export class SimulatedWorker extends EventEmitter<{
     for (const key of ack.cancel) this.forget(key);
     this.renewEveryMs = ack.renewEveryMs;
     this.greeted = true;
+    this.lastHelloAt = performance.timeOrigin + performance.now();
+    this.backoff?.reset();
     this.updateRenewal();
     this.emit('hello', ack);
     this.flush();

@@ -210,8 +210,8 @@ function applyReport(ctx: SqliteContext, input: AttemptReport): 'applied' | 'dup
       entry = { type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } };
       break;
     case 'finished':
+      // An attempt that ends without having started (bad package, download failed) keeps started null.
       next.status = input.status;
-      next.started = attempt.started ?? now;
       next.ended = now;
       next.exitCode = input.exitCode;
       next.result = json(input.result ?? null);

@@ -162,7 +162,7 @@ export function engineContract(factory: StoreFactory): void {
       await rejects(t.store.runs.report([finished(8, 'failed'), { ...finished(9, 'failed'), attempt: 2 }]), ValidationError, 'one attempt');
     });
 
-    it('keeps a failure\'s retryable flag', async function () {
+    it('keeps a failure\'s retryable flag; an attempt that failed before its task started keeps started null, as its journal says', async function () {
       const { run, instanceIds } = await runningRun(t);
       const device = await t.fx.device();
       await t.store.runs.dispatch({ runId: run._id, instanceIndex: 0, deviceId: device._id, leaseToken: 'tok', leaseExpires: LEASE });
@@ -171,7 +171,10 @@ export function engineContract(factory: StoreFactory): void {
         type: 'finished', status: 'failed', exitCode: null, signal: null, result: null, error: 'package escapes its folder', retryable: false,
       }]);
       if (outcome.run === null) throw new Error(outcome.outcome);
-      expect(at(at(outcome.run.instances, 0).attempts, 0)).to.include({ status: 'failed', error: 'package escapes its folder', retryable: false });
+      expect(at(at(outcome.run.instances, 0).attempts, 0)).to.include({ status: 'failed', error: 'package escapes its folder', retryable: false, started: null });
+      expect(at(at(outcome.run.instances, 0).attempts, 0).ended).to.be.a('string');
+      const types = (await t.store.runs.journal(run._id, ALL)).items.filter((e) => e.type.startsWith('attempt.')).map((e) => e.type);
+      expect(types).to.deep.equal(['attempt.dispatched', 'attempt.ended']);
     });
 
     it('applies a batch of reports on one attempt at once, and the follow-up step with them when it still holds', async function () {

@@ -298,8 +298,8 @@ export class MongoRunEngine {
         entries.push({ type: 'attempt.checkpoint', ...at, data: { state: input.checkpoint.state } });
         break;
       case 'finished':
+        // An attempt that ends without having started (bad package, download failed) keeps started null.
         attempt.status = input.status;
-        attempt.started ??= now;
         attempt.ended = now;
         attempt.exitCode = input.exitCode;
         attempt.result = toJsonText(input.result ?? null);
