@@ -13,6 +13,7 @@
  * (answered once `count` chains ended) · {cmd: 'results', heads, skipChains} · {cmd: 'stop'}.
  */
 import { Queue, Worker } from 'bullmq';
+import { answerCommands } from './child.js';
 
 /** The data of every job of the benchmark. */
 export interface ChainJob {
@@ -124,13 +125,4 @@ async function handle(command: Command): Promise<Record<string, unknown>> {
   }
 }
 
-process.on('message', (raw) => {
-  const command = raw as Command;
-  handle(command).then(
-    (answer) => {
-      process.send?.({ type: command.cmd, ...answer });
-      if (command.cmd === 'stop') process.disconnect();
-    },
-    (error: unknown) => process.send?.({ type: 'error', message: String((error as Error).stack ?? error) }),
-  );
-});
+answerCommands<Command>(handle);

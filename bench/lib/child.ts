@@ -60,3 +60,17 @@ export class BenchChild {
     clearTimeout(timer);
   }
 }
+
+/** The child's side: answers each command with `handle`'s result as `{type: cmd, ...}`; after `stop`, lets go of the IPC channel. */
+export function answerCommands<C extends { cmd: string }>(handle: (command: C) => Promise<Record<string, unknown>>): void {
+  process.on('message', (raw) => {
+    const command = raw as C;
+    handle(command).then(
+      (answer) => {
+        process.send?.({ type: command.cmd, ...answer });
+        if (command.cmd === 'stop') process.disconnect();
+      },
+      (error: unknown) => process.send?.({ type: 'error', message: String((error as Error).stack ?? error) }),
+    );
+  });
+}

@@ -23,6 +23,7 @@ import { createSupervisor, type Supervisor, type SupervisorSettings } from '../.
 import type { TransitionEvent } from '../../supervisor/engine/events.js';
 import { silentLogger } from '../../test/lib/logger.js';
 import { TEST_SETTINGS } from '../../test/lib/engine-harness.js';
+import { answerCommands } from './child.js';
 
 /** The timings of a supervisor with no settings (config/supervisor.ts defaults) where TEST_SETTINGS shortens them. */
 export function productionTimings(): Partial<SupervisorSettings> {
@@ -166,13 +167,4 @@ async function handle(command: Command): Promise<Record<string, unknown>> {
   }
 }
 
-process.on('message', (raw) => {
-  const command = raw as Command;
-  handle(command).then(
-    (answer) => {
-      process.send?.({ type: command.cmd, ...answer });
-      if (command.cmd === 'stop') process.disconnect();
-    },
-    (error: unknown) => process.send?.({ type: 'error', message: String((error as Error).stack ?? error) }),
-  );
-});
+answerCommands<Command>(handle);

@@ -1,5 +1,5 @@
 /** The README's shell blocks, for tests that run them as written. */
-import { spawn } from 'node:child_process';
+import { runCommand, type Finished } from './process.js';
 
 /** The ```sh blocks between `<!-- <section>:begin -->` and `<!-- <section>:end -->`, in order. */
 export function readmeShellBlocks(readme: string, section: string): string[] {
@@ -10,14 +10,6 @@ export function readmeShellBlocks(readme: string, section: string): string[] {
 }
 
 /** Runs a script in `bash -euo pipefail`. */
-export function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Finished> {
+  return runCommand('bash', ['-euo', 'pipefail', '-c', script], { cwd, env });
 }

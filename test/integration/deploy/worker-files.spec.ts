@@ -12,20 +12,14 @@ import { projectRoot } from '../../../shared/paths.js';
 import { zipFolder } from '../../../shared/seed/package.js';
 import { copyWorkerFiles, SERVICE_UNIT } from '../../../scripts/worker-files.js';
 import { EngineHarness } from '../../lib/engine-harness.js';
+import { runCommand } from '../../lib/process.js';
 import { packageOf } from '../../lib/test-packages.js';
 import { makeTempDir, type TempDir } from '../../lib/tmp.js';
 import { waitFor } from '../../lib/wait.js';
 
-function run(cwd: string, args: string[], stdin = ''): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end(stdin);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
+async function run(cwd: string, args: string[], stdin = ''): Promise<{ code: number | null; output: string }> {
+  const { code, stdout, stderr } = await runCommand(process.execPath, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdin });
+  return { code, output: stdout + stderr };
 }
 
 describe('deployment: the worker image\'s files', function () {

@@ -4,7 +4,6 @@
  * (data/admin-password, data/tls/cert.pem, the seeded sample templates), against a real server.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL } from '../../../shared/domain/query.js';
@@ -14,28 +13,9 @@ import { adminPasswordFile, seedStore } from '../../../shared/seed/seed.js';
 import { silentLogger } from '../../lib/logger.js';
 import { startTestRestApi } from '../../lib/restapi.js';
 import type { TestRestApi } from '../../lib/restapi.js';
+import { bash, readmeShellBlocks } from '../../lib/readme.js';
 import { makeTempDir } from '../../lib/tmp.js';
 import type { TempDir } from '../../lib/tmp.js';
-
-/** The ```sh blocks of the README's walkthrough section, in order. */
-export function walkthroughBlocks(readme: string): string[] {
-  const begin = readme.indexOf('<!-- walkthrough:begin -->');
-  const end = readme.indexOf('<!-- walkthrough:end -->');
-  if (begin < 0 || end < begin) throw new Error('README.md has no walkthrough markers');
-  return [...readme.slice(begin, end).matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
-}
-
-function run(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('README curl walkthrough', () => {
   let root: TempDir;
@@ -43,7 +23,7 @@ describe('README curl walkthrough', () => {
   let adminPassword: string;
 
   before(async function () {
-    const curl = await run('command -v curl', process.cwd(), { PATH: process.env.PATH });
+    const curl = await bash('command -v curl', process.cwd(), { PATH: process.env.PATH });
     if (curl.code !== 0) throw new Error('curl is not installed: the walkthrough runs the real curl (apt-get install curl)');
     root = makeTempDir('walkthrough');
     const dataDir = join(root.path, 'data');
@@ -65,9 +45,9 @@ describe('README curl walkthrough', () => {
   });
 
   it('runs as written and does what it says', async () => {
-    const blocks = walkthroughBlocks(readFileSync(join(projectRoot, 'README.md'), 'utf8'));
+    const blocks = readmeShellBlocks(readFileSync(join(projectRoot, 'README.md'), 'utf8'), 'walkthrough');
     expect(blocks.length).to.be.at.least(4);
-    const result = await run(blocks.join('\n'), root.path, {
+    const result = await bash(blocks.join('\n'), root.path, {
       PATH: process.env.PATH, HOME: process.env.HOME, WORKTY_API: `https://localhost:${t.port}/api/v1`,
     });
     if (process.env.WORKTY_SHOW_WALKTHROUGH === "1") process.stdout.write(result.stdout);

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../../shared/paths.js';
 import { probeHealth } from '../../../shared/health-check.js';
 import { ApiClient, type Credentials } from '../https-client.js';
+import { runCommand } from '../process.js';
 import { bash, readmeShellBlocks } from '../readme.js';
 import { freePort } from '../supervisor-process.js';
 import { makeTempDir, type TempDir } from '../tmp.js';
@@ -168,14 +169,11 @@ export class DeployStack {
   }
 
   /** Runs the role's HEALTHCHECK command (exec form) with the role's environment, as docker would inside its container. */
-  healthcheck(role: Role): Promise<{ code: number | null; stdout: string }> {
+  async healthcheck(role: Role): Promise<{ code: number | null; stdout: string }> {
     const image = finalStage(readDockerfile(join(projectRoot, 'docker', `${role}.Dockerfile`)));
     const { file, args } = script(execForm(lastOf(image, 'HEALTHCHECK')!));
-    const child = spawn(file, args, { cwd: projectRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...this.launch(role).env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout })));
+    const { code, stdout, stderr } = await runCommand(file, args, { cwd: projectRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...this.launch(role).env } });
+    return { code, stdout: stdout + stderr };
   }
 
   /** A client of the REST API (prefix /api/v1) or, with `prefix: ''`, of a server's other paths. */
