@@ -7,8 +7,10 @@ export class BenchChild {
   private exited = false;
 
   constructor(script: string, execArgv: string[] = [], env: NodeJS.ProcessEnv = process.env) {
+    // BENCH_PROF=DIR: the supervisor's process writes a CPU profile there (open it in Chrome's DevTools).
+    const profile = process.env.BENCH_PROF && script === './supervisor-child.js' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
     this.child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-      execArgv: ['--disable-warning=DEP0111', ...execArgv], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--disable-warning=DEP0111', ...profile, ...execArgv], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.once('exit', () => {
       this.exited = true;
