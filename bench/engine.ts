@@ -12,7 +12,8 @@
  *    (bench/lib/scenarios.ts).
  * 4. Supervisor memory per idle connected worker: the supervisor alone in a process; its RSS after a
  *    full GC with 1,000 simulated workers connected and idle, minus before, divided by 1,000.
- * 5. Worker daemon idle RSS: the real worker (`dist/worker/main.js`) connected and idle, sampled for 20 s.
+ * 5. Worker daemon idle RSS: the real worker (`dist/worker/main.js`, with its flags: worker/node-flags.ts)
+ *    connected and idle, sampled for 20 s.
  */
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -33,6 +34,7 @@ import { banner, kb, mb, ms, percentile, rssOf, sorted, table } from './lib/repo
 import { worktyScenario } from './lib/scenarios.js';
 import { productionTimings } from './lib/supervisor-child.js';
 import { makeDevices } from './lib/workloads.js';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
 
 interface Row {
   figure: string;
@@ -108,7 +110,7 @@ async function memoryPerConnection(count: number, bare: boolean): Promise<Memory
 }
 
 /**
- * The real worker daemon (plain `node dist/worker/main.js`) connected and idle: its RSS sampled each
+ * The real worker daemon (`node WORKER_NODE_FLAGS dist/worker/main.js`, as the launcher, the image and the unit run it) connected and idle: its RSS sampled each
  * second for `seconds` after the hello; the median of the second half (steady), and the first sample.
  * Null when the worker is not built.
  */
@@ -117,7 +119,7 @@ async function workerIdleRss(store: Store, supervisor: Supervisor, port: number,
   if (!existsSync(script)) return null;
   const [device] = await makeDevices(store, 1, 'daemon');
   const dir = makeTempDir('bench-worker');
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', script], {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...WORKER_NODE_FLAGS, script], {
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, WORKTY_SUPERVISOR_URL: `https://127.0.0.1:${port}`, WORKTY_SUPERVISOR_CA: certPath,
       WORKTY_DEVICE_ID: device!.deviceId, WORKTY_DEVICE_SECRET: device!.secret, WORKTY_WORKER_DIR: dir.path, WORKTY_LOG_LEVEL: 'warn',

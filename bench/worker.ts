@@ -19,6 +19,7 @@ import { makeTempDir } from '../test/lib/tmp.js';
 import { testWorkerEnv } from '../test/lib/worker/config.js';
 import { LAUNCHER_NODE_FLAGS, startDaemon } from '../test/lib/worker/daemon-process.js';
 import { FakeSupervisor } from '../test/lib/worker/fake-supervisor.js';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
 
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40);
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 50_000);
@@ -133,8 +134,9 @@ async function outboxThroughput(): Promise<void> {
 }
 
 const rssRows = [];
-// As a board runs it (`node dist/worker/main.js`), as the launcher starts it, and with the JIT off.
-for (const flags of [[], LAUNCHER_NODE_FLAGS, ['--jitless']]) rssRows.push(await idleRss(flags));
+// Plain `node dist/worker/main.js`, as the launcher starts it, with the flags the image and the unit give it
+// (worker/node-flags.ts), and with the JIT off.
+for (const flags of [[], LAUNCHER_NODE_FLAGS, [...WORKER_NODE_FLAGS], ['--jitless']]) rssRows.push(await idleRss(flags));
 table(`Worker daemon idle RSS in MB (connected to a supervisor side, no work; sampled each second for ${IDLE_SECONDS} s; `
   + `steady = second half; Node ${process.versions.node} ${process.arch}; target ≤ ${TARGET_RSS_MB} MB steady)`,
 ['node flags', 'after 1 s', 'steady median', 'steady min', 'steady max', 'anonymous', 'file-backed', 'peak (HWM)', `≤ ${TARGET_RSS_MB}`], rssRows);

@@ -15,6 +15,8 @@ export interface RoleSpec {
   script: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Node.js flags of the role, besides the launcher's own. */
+  nodeFlags?: readonly string[];
 }
 
 export interface ReadyMessage {
@@ -47,7 +49,7 @@ export class RoleProcess extends EventEmitter<{ ready: [ReadyMessage]; exit: [nu
     this.startedAt = Date.now();
     const child = fork(this.spec.script, this.spec.args, {
       env: this.spec.env,
-      execArgv: ['--enable-source-maps', '--disable-warning=DEP0111'],
+      execArgv: ['--enable-source-maps', '--disable-warning=DEP0111', ...(this.spec.nodeFlags ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;

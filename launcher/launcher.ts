@@ -11,6 +11,7 @@ import { announceGeneratedPassword, prepareServer } from '../shared/seed/bootstr
 import { adminPasswordFile } from '../shared/seed/seed.js';
 import { RoleProcess, type ReadyMessage, type RoleSpec } from './children.js';
 import { ensureLocalDevice } from './local-device.js';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
 
 const STOP_GRACE_MS = 20_000;
 
@@ -51,6 +52,7 @@ export class Launcher {
         role: 'worker',
         script: roleScript('worker'),
         args: [],
+        nodeFlags: WORKER_NODE_FLAGS,
         env: {
           ...process.env,
           WORKTY_SUPERVISOR_URL: supervisorUrl,

@@ -12,6 +12,7 @@ import { enrol } from '../../lib/deploy/enrol.js';
 import { DeployStack, type RoleProcess } from '../../lib/deploy/stack.js';
 import { restRun, restRunUntil, restWorkflow, FINAL } from '../../lib/deploy/rest-flow.js';
 import { waitFor } from '../../lib/wait.js';
+import { WORKER_NODE_FLAGS } from '../../../worker/node-flags.js';
 
 describe('deployment: the roles as the images and the compose file run them', function () {
   this.timeout(120_000);
@@ -85,7 +86,7 @@ describe('deployment: the roles as the images and the compose file run them', fu
     stack.vars['DEVICE_ID'] = deviceId;
     writeFileSync(stack.secretFile('device_secret'), `${secret}\n`);
     const { command, env } = stack.launch('worker');
-    expect(command).to.deep.equal(['node', 'dist/worker/main.js']);
+    expect(command).to.deep.equal(['node', ...WORKER_NODE_FLAGS, 'dist/worker/main.js']);
     expect(env).to.include({ WORKTY_DEVICE_ID: deviceId, WORKTY_DEVICE_SECRET_FILE: stack.secretFile('device_secret') });
     worker = stack.spawn('worker');
     await waitFor(async () => !worker!.running || (await admin.get(`/devices/${deviceId}`)).body?.state === 'waiting', {

@@ -1,6 +1,7 @@
 /** The worker daemon as a real process (dist/worker/main.js), as the launcher starts it. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { roleScript } from '../process.js';
+import { WORKER_NODE_FLAGS } from '../../../worker/node-flags.js';
 
 export interface DaemonProcess {
   child: ChildProcess;
@@ -11,7 +12,7 @@ export interface DaemonProcess {
 }
 
 /** As the launcher starts roles. */
-export const LAUNCHER_NODE_FLAGS = ['--enable-source-maps', '--disable-warning=DEP0111'];
+export const LAUNCHER_NODE_FLAGS = ['--enable-source-maps', '--disable-warning=DEP0111', ...WORKER_NODE_FLAGS];
 
 export function startDaemon(env: Record<string, string>, args: string[] = [], nodeFlags: string[] = LAUNCHER_NODE_FLAGS): DaemonProcess {
   const child = fork(roleScript('worker'), args, {

@@ -17,6 +17,7 @@ import { workerStopBoundMs } from '../../../worker/app.js';
 import { composeDurationMs, readCompose, readEnvFile, type ComposeService } from '../../lib/deploy/compose.js';
 import { envOf, execForm, finalStage, instructionsOf, lastOf, readDockerfile, type Dockerfile } from '../../lib/deploy/dockerfile.js';
 import { readUnitFile, unitEnvironment, unitTimeMs } from '../../lib/deploy/unit-file.js';
+import { WORKER_NODE_FLAGS } from '../../../worker/node-flags.js';
 
 const ROLES = { restapi: restapiSettings, supervisor: supervisorSettings, worker: workerSettings } as const;
 type Role = keyof typeof ROLES;
@@ -66,6 +67,7 @@ describe('deployment files', () => {
           expect(command[0]).to.equal('node');
           expect(command[command.length - 1]).to.equal(`dist/${role}/main.js`);
           for (const flag of command.slice(1, -1)) expect(flag).to.match(/^--[a-z-]+(=\S+)?$/);
+          if (role === 'worker') expect(command.slice(1, -1), 'worker/node-flags.ts').to.deep.equal(WORKER_NODE_FLAGS);
           const health = lastOf(image, 'HEALTHCHECK')!;
           expect(health.args).to.match(/--interval=\d+s/);
           expect(execForm(health)).to.deep.equal(['node', `dist/${role}/main.js`, '--check']);
@@ -215,7 +217,7 @@ describe('deployment files', () => {
       expect(env['WORKTY_WORKER_DIR']).to.equal(`/var/lib/${one('StateDirectory')}`);
       expect(dirname(env['WORKTY_WORKER_STATUS_FILE']!)).to.equal(`/run/${one('RuntimeDirectory')}`);
       for (const name of Object.keys(env).filter((n) => n.startsWith('WORKTY_'))) expect(variablesOf(workerSettings)).to.include(name);
-      expect(one('ExecStart')).to.match(/ node dist\/worker\/main\.js$/);
+      expect(one('ExecStart')).to.equal(['/usr/bin/env', 'node', ...WORKER_NODE_FLAGS, 'dist/worker/main.js'].join(' '));
       expect(one('EnvironmentFile')).to.equal('/etc/workty/worker.env');
     });
 
