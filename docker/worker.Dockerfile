@@ -38,4 +38,4 @@ STOPSIGNAL SIGTERM
 # Reads the status the worker keeps (worker/status.ts): healthy while it runs and talks to its supervisor.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "dist/worker/main.js", "--check"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--lite-mode", "--max-semi-space-size=1", "dist/worker/main.js"]
+CMD ["node", "--lite-mode", "--max-semi-space-size=1", "--no-expose-wasm", "dist/worker/main.js"]

@@ -170,7 +170,7 @@ async function compose(
   agent.once('closed', () => status.stop());
   const current = facts.current();
   logger.info({
-    deviceId, supervisorUrl: config.supervisorUrl, slots: current.slots, runtimes: current.runtimes, workerDir: folders.root, pendingReports: outbox.pendingCount,
+    supervisorUrl: config.supervisorUrl, slots: current.slots, runtimes: current.runtimes, workerDir: folders.root, pendingReports: outbox.pendingCount,
   }, 'worker ready');
   return agent;
 }
