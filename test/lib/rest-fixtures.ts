@@ -2,24 +2,16 @@
  * Data the REST suites build on, made through the store port (the API itself is what the suites
  * test): zip packages, template workties, workties installed into an account, workflows.
  */
-import yazl from 'yazl';
 import { idOf } from '../../shared/domain/dictionaries.js';
 import type { Workflow, Workty, WorktyInstance } from '../../shared/domain/model.js';
+import { zipEntries } from '../../shared/seed/package.js';
 import type { PropertyInput } from '../../shared/store/port.js';
 import type { TestRestApi, TestUser } from './restapi.js';
 import { uniqueName } from './restapi.js';
 
 /** A zip archive holding the given files. */
 export function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name, { mtime: new Date('2016-10-01T00:00:00Z') });
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('error', reject);
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
+  return zipEntries(Object.entries(files).map(([name, data]) => ({ name, data })));
 }
 
 export interface TemplateOptions {

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../shared/paths.js';
 import { roleScript } from '../../lib/process.js';
@@ -12,6 +12,7 @@ import { bash, readmeShellBlocks } from '../../lib/readme.js';
 import { freePort } from '../../lib/supervisor-process.js';
 import { makeTempDir, type TempDir } from '../../lib/tmp.js';
 import { waitFor } from '../../lib/wait.js';
+import { WORKER_NODE_FLAGS } from '../../../worker/node-flags.js';
 
 /** Appended to the walkthrough: wait (bounded) for the run it started, then print what it became. */
 const AWAIT_RUN = `
@@ -58,6 +59,22 @@ describe('npm start end to end', function () {
       expect(await exited, `npm start stops cleanly:\n${output}`).to.equal(0);
     }
     root.remove();
+  });
+
+  it('starts the local worker with the worker\'s Node flags, and V8 has nothing to say about them', () => {
+    // The launcher's children, from /proc: their command lines, NUL-separated.
+    const children = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+        return ppid === launcher!.pid ? [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)] : [];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+    const worker = children.find((argv) => argv.some((arg) => arg.endsWith(join('worker', 'main.js'))));
+    expect(worker, `the launcher's children: ${JSON.stringify(children)}`).to.not.equal(undefined);
+    expect(worker).to.include.members([...WORKER_NODE_FLAGS]);
+    expect(output).not.to.match(/Warning: disabling flag/);
   });
 
   it('runs the README walkthrough with curl: the sample workflow completes on the local worker', async () => {

@@ -2,7 +2,7 @@
  * Zip archives for tests, including hostile ones. yazl refuses to write bad names, so those are written
  * with a same-length placeholder and patched in the bytes afterwards; sizes are patched the same way.
  */
-import yazl from 'yazl';
+import { zipEntries } from '../../../shared/seed/package.js';
 
 export interface ZipItem {
   name: string;
@@ -13,21 +13,8 @@ export interface ZipItem {
   directory?: boolean;
 }
 
-const MTIME = new Date('2016-10-01T00:00:00Z');
-
 export function makeZip(items: ZipItem[]): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const item of items) {
-    if (item.directory === true) zip.addEmptyDirectory(item.name, { mtime: MTIME });
-    else zip.addBuffer(Buffer.from(item.data ?? ''), item.name, { mtime: MTIME, mode: item.mode ?? 0o100644 });
-  }
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('error', reject);
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
+  return zipEntries(items.map((item) => (item.directory === true ? item : { ...item, mode: item.mode ?? 0o100644 })));
 }
 
 /** Replaces every occurrence of `from` by `to` (same byte length) — e.g. to forge an entry name. */
